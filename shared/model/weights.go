@@ -159,6 +159,10 @@ func (f *WeightsFile) WriteFile(path string) error {
 		tmp.Close()
 		return fmt.Errorf("weights: %s: %w", path, err)
 	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("weights: %s: %w", path, err)
+	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("weights: %s: %w", path, err)

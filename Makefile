@@ -1,0 +1,74 @@
+# Unmix build, test and training targets. Run `make help` for the list.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+# GoMLX would download PJRT plugins from the network when it finds none;
+# nothing here downloads at run time.
+export GOMLX_NO_AUTO_INSTALL := 1
+
+CACHE := $(CURDIR)/.cache
+BIN := build/unmix
+
+# The XLA PJRT CPU plugin, from a pinned PyPI wheel. Its PJRT API (v0.81) is
+# the closest on PyPI to the v0.83 that go-xla v0.1.4 was tested with.
+XLA_DIR := $(CACHE)/xla
+XLA_WHEEL_NAME := xla-cpu-pjrt==0.0.1
+XLA_WHEEL := xla_cpu_pjrt-0.0.1-py3-none-manylinux_2_27_x86_64.whl
+XLA_WHEEL_SHA256 := 55837b6b7b47daa717f2d9a5a03563ea0ceaa338d06a81a1e2d3f060d960decc
+XLA_PLUGIN := $(XLA_DIR)/pjrt_c_api_cpu_plugin.so
+PJRT_PLUGIN_LIBRARY_PATH ?= $(XLA_DIR)
+export PJRT_PLUGIN_LIBRARY_PATH
+
+# CIFAR-10: the copy beside the repository when present, else the folder
+# `unmix data download` fills.
+SHARED_DATA := $(abspath ../shared/data/cifar-10-batches-bin)
+DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)/test_batch.bin),$(SHARED_DATA),$(HOME)/.cache/unmix/cifar-10-batches-bin)
+export UNMIX_DATA_DIR := $(DATA_DIR)
+
+# Training recipe: the Keras reference by default. Override on the command
+# line, e.g. `make native-train PRESET=slim STEPS_PER_EPOCH=100 MAX_TIME=45m`.
+PRESET ?= reference
+BATCH ?= 256
+STEPS_PER_EPOCH ?= 1300
+EPOCHS ?= 100
+MAX_TIME ?= 0
+BACKEND ?= auto
+RUN_DIR ?= runs/$(PRESET)
+TRAIN_FLAGS ?=
+EVAL_ROUNDS ?= 10
+EVAL_MIXTURES ?= 10000
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## build the native unmix command into build/unmix (cgo, for XLA)
+	$(GO) build -o $(BIN) ./native/cmd/unmix
+
+.PHONY: xla-plugin
+xla-plugin: $(XLA_PLUGIN) ## fetch the pinned XLA CPU plugin wheel from PyPI into .cache/xla
+
+$(XLA_PLUGIN):
+	mkdir -p $(CACHE)/wheels $(XLA_DIR)
+	python3 -m pip download --quiet --no-deps --only-binary=:all: -d $(CACHE)/wheels '$(XLA_WHEEL_NAME)'
+	echo '$(XLA_WHEEL_SHA256)  $(CACHE)/wheels/$(XLA_WHEEL)' | sha256sum --check --quiet
+	rm -rf $(XLA_DIR)/wheel && python3 -m zipfile -e $(CACHE)/wheels/$(XLA_WHEEL) $(XLA_DIR)/wheel
+	ln -sf wheel/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so $@
+
+.PHONY: data
+data: build ## download and verify CIFAR-10 into DATA_DIR (skipped when present)
+	$(BIN) data download --data-dir $(DATA_DIR)
+
+.PHONY: native-train
+native-train: build ## train PRESET on the best backend present (XLA CUDA, XLA CPU, pure Go)
+	@test -f $(DATA_DIR)/test_batch.bin || { echo "CIFAR-10 not found in $(DATA_DIR): run 'make data'"; exit 1; }
+	$(BIN) train --preset $(PRESET) --data-dir $(DATA_DIR) --out $(RUN_DIR) --backend $(BACKEND) \
+		--batch $(BATCH) --steps-per-epoch $(STEPS_PER_EPOCH) --epochs $(EPOCHS) --max-time $(MAX_TIME) $(TRAIN_FLAGS)
+
+.PHONY: eval
+eval: build ## evaluate WEIGHTS (default: the shipped PRESET weights) with the full protocol
+	$(BIN) eval --preset $(PRESET) $(if $(WEIGHTS),--weights $(WEIGHTS)) --data-dir $(DATA_DIR) --backend $(BACKEND) \
+		--rounds $(EVAL_ROUNDS) --mixtures $(EVAL_MIXTURES) $(if $(EVAL_OUT),--out $(EVAL_OUT))
