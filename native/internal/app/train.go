@@ -469,4 +469,3 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
-
