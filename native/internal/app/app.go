@@ -29,6 +29,7 @@ Commands:
   export         write the browser weights file from a training checkpoint
   data download  download and verify the CIFAR-10 binary data set
   backends       list the compute backends found on this machine
+  plugin install-cuda  download the PJRT CUDA plugin (jax-cuda13-pjrt, from PyPI) for GPU training
 
 Run "unmix <command> -h" for a command's flags.
 `
@@ -44,6 +45,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"export":   runExport,
 		"data":     runData,
 		"backends": runBackends,
+		"plugin":   runPlugin,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, usage)
