@@ -214,6 +214,11 @@ func train(ctx context.Context, cfg trainConfig, stdout, stderr io.Writer) error
 		}
 	}
 	if ctx.Err() != nil {
+		// A checkpoint exists only once an epoch has ended, here or in the
+		// run being resumed.
+		if state.EpochsDone == 0 {
+			return fmt.Errorf("train: interrupted before the first epoch ended, so no checkpoint was written: start the run again: %w", ctx.Err())
+		}
 		return fmt.Errorf("train: interrupted; resume with --resume --out %s: %w", cfg.OutDir, ctx.Err())
 	}
 	return finishRun(trainer, state, cfg, stdout)
