@@ -5,7 +5,7 @@ export const SIZE = 32;
 
 // MAX_UPLOAD_BYTES bounds an uploaded file. Decoding a larger photo can take
 // seconds and hundreds of MB, and 32x32 pixels need far less.
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 20e6;
 
 // loadSample fetches the sprite and its index and returns
 // {index, tile(label, j)}, where tile returns the RGBA bytes of image j of a
@@ -117,5 +117,5 @@ export function draw(canvas, rgba) {
 }
 
 function megabytes(bytes) {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }

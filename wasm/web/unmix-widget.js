@@ -13,8 +13,10 @@
 //   ratio   initial weight of image A, 0 to 1; default 0.5, the training mix
 //   pair    initial pair as "class:tile,class:tile", for example "cat:12,ship:3";
 //           default: a random pair
-// Events: unmix-ready, unmix-result (detail: the result), unmix-error
-// (detail: {message}). The property lastResult holds the latest result.
+// Events: unmix-ready, unmix-result (detail: the result, with inputs {a, b,
+// ratio} naming the images, such as "cat #12" or an upload's file name), and
+// unmix-error (detail: {message}). The property lastResult is the latest
+// result.
 
 import { UnmixClient } from "./unmix-client.js";
 import { draw, imageFromFile, loadSample, mix } from "./unmix-image.js";
@@ -45,12 +47,13 @@ figcaption { font-size: 12px; color: var(--muted); margin-top: 4px; overflow-wra
 canvas { width: 100%; aspect-ratio: 1; image-rendering: pixelated; border-radius: 6px;
   background: repeating-conic-gradient(#eef1f5 0 25%, #fff 0 50%) 0 0 / 16px 16px; display: block; }
 .ratio { width: 100%; margin-top: 6px; }
-.ratio-label { font-size: 12px; color: var(--muted); display: flex; justify-content: space-between; }
+.ratio-label { font-size: 12px; color: var(--muted); display: flex; justify-content: space-between; gap: 6px; }
 .heads { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; margin-top: 12px; }
 .head h3 { font-size: 13px; margin: 0 0 4px; font-weight: 600; }
 .head ol { list-style: none; margin: 0; padding: 0; }
-.head li { display: grid; grid-template-columns: 5.6em 1fr 3.4em 1.2em; gap: 6px; align-items: center;
+.head li { display: grid; grid-template-columns: 6.4em 1fr 3.4em 1em; gap: 6px; align-items: center;
   font-size: 12px; height: 20px; }
+.head li .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .head li .track { height: 8px; background: #edf0f5; border-radius: 4px; overflow: hidden; }
 .head li .fill { height: 100%; width: 0; background: #a9b6cc; border-radius: 4px; transition: width .2s; }
 .head li.top .fill { background: var(--accent); }
@@ -108,9 +111,8 @@ class UnmixDemo extends HTMLElement {
   }
 
   disconnectedCallback() {
-    // NOTE: a removed element keeps its worker so that moving it in the DOM
-    // does not reload the model; remove() followed by garbage collection
-    // does not end the worker, so call terminate() to free it.
+    // NOTE: a removed element keeps its worker, so moving it in the DOM does
+    // not reload the model. Call terminate() to end the worker for good.
   }
 
   attributeChangedCallback(name, _old, value) {
@@ -242,7 +244,7 @@ class UnmixDemo extends HTMLElement {
           <figure>
             <canvas class="mixed" width="32" height="32" aria-label="the blend the model sees"></canvas>
             <input class="ratio" type="range" min="0" max="1" step="0.05" value="0.5" aria-label="weight of image A">
-            <div class="ratio-label"><span>more B</span><span class="ratio-value">A 50% · B 50%</span><span>more A</span></div>
+            <div class="ratio-label"><span aria-hidden="true">B</span><span class="ratio-value">A 50% · B 50%</span><span aria-hidden="true">A</span></div>
           </figure>
           <figure><canvas class="source-b" width="32" height="32" aria-label="image B"></canvas><figcaption class="caption-b">B</figcaption></figure>
         </div>
@@ -400,6 +402,7 @@ class UnmixDemo extends HTMLElement {
   }
 
   #show(result, request) {
+    result.inputs = { a: request.a.name, b: request.b.name, ratio: request.ratio };
     this.lastResult = result;
     this.#clearError();
     this.#showHead("a", result.classesA, result.probsA, request.a.label);
@@ -465,7 +468,7 @@ class UnmixDemo extends HTMLElement {
 }
 
 function megabytes(bytes) {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 if (!customElements.get("unmix-demo")) {
