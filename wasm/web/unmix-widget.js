@@ -412,6 +412,7 @@ class UnmixDemo extends HTMLElement {
     let timing = `${result.preset}: ${result.millis.toFixed(1)} ms in the model, ${result.roundTripMillis.toFixed(1)} ms round trip`;
     if (this.#firstPrediction) {
       this.#firstPrediction = false;
+      this.firstResultAt = performance.now(); // milliseconds since navigation start
       this.firstPredictionMillis = performance.now() - this.#loadStart;
       timing += `; first result ${(this.firstPredictionMillis / 1000).toFixed(1)} s after start`;
     }
