@@ -1,8 +1,7 @@
-// Command measure records the browser figures of the Unmix site: the size of
-// the wasm program raw and gzip, the weights sizes, the time from page load
-// to the first prediction on the demo page, and the latency of predictions in
-// headless Chromium. It prints a Markdown section with the machine and the
-// command.
+// Command measure records the browser figures of the Unmix site in headless
+// Chromium. It measures the wasm program raw and gzip, the weights, the time
+// from page load to the first prediction on the demo page, and the latency of
+// predictions. It prints a Markdown section with the machine and the command.
 //
 //	go run ./site/cmd/measure -runs 3 -predictions 20
 package main
@@ -133,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// siteInfo is what the build produced.
+// siteInfo is the build output that the report shows.
 type siteInfo struct {
 	wasmBytes, wasmGzipBytes int64
 	models                   []site.Model
