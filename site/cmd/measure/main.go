@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -164,6 +165,16 @@ func buildSite(ctx context.Context, models, dir string) (site.Options, siteInfo,
 	if info.models, err = site.LoadModels(models); err != nil {
 		return opts, siteInfo{}, err
 	}
+
+	manifestJSON, err := os.ReadFile(filepath.Join(opts.OutDir, site.ManifestFile))
+	if err != nil {
+		return opts, siteInfo{}, err
+	}
+	var manifest site.Manifest
+	if err := json.Unmarshal(manifestJSON, &manifest); err != nil {
+		return opts, siteInfo{}, fmt.Errorf("reading %s: %w", site.ManifestFile, err)
+	}
+	info.defaultPreset = manifest.DefaultPreset
 	return opts, info, nil
 }
 
@@ -287,8 +298,8 @@ func (r *report) write(w io.Writer) {
 		}
 	}
 
-	fmt.Fprintf(w, "\nDemo page, cold load in a fresh profile to the first prediction (navigation start to first result, default preset): median %s over %d runs (%s).\n\n",
-		seconds(median(r.firstResult)), len(r.firstResult), joinSeconds(r.firstResult))
+	fmt.Fprintf(w, "\nDemo page with the %s preset, cold load in a fresh profile, from navigation start to the first result: median %s over %d runs (%s).\n\n",
+		r.info.defaultPreset, seconds(median(r.firstResult)), len(r.firstResult), joinSeconds(r.firstResult))
 
 	fmt.Fprintf(w, "| preset | worker + wasm start | weights load | model time per prediction, median (p90) | round trip, median (p90) | predictions |\n")
 	fmt.Fprintf(w, "| --- | --- | --- | --- | --- | --- |\n")
