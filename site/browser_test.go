@@ -333,6 +333,46 @@ func TestBrowserDemoPage(t *testing.T) {
 	})
 }
 
+func TestBrowserPresetMenu(t *testing.T) {
+	s, golden := startBrowser(t)
+	if err := chromedp.Do(s.tab, chromedp.Navigate(s.server.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	s.waitReady(t)
+
+	presets := eval[[]string](t, s, fmt.Sprintf(`[...%s.options].map((o) => o.value)`, shadow(".preset")))
+	other := ""
+	for _, p := range presets {
+		if p != golden.Preset {
+			other = p
+		}
+	}
+	if other == "" {
+		t.Skipf("the site has only the %v preset; the menu needs two", presets)
+	}
+
+	got := eval[string](t, s, fmt.Sprintf(`new Promise((resolve, reject) => {
+		const element = document.querySelector("unmix-demo");
+		const select = %s;
+		select.value = %q;
+		select.dispatchEvent(new Event("change"));
+		const start = performance.now();
+		const check = () => {
+			if (element.lastResult && element.lastResult.preset === %q) {
+				resolve(element.lastResult.preset);
+			} else if (performance.now() - start > %d) {
+				reject(new Error("no result from the %s preset; state " + element.dataset.state));
+			} else {
+				setTimeout(check, 100);
+			}
+		};
+		check();
+	})`, shadow(".preset"), other, other, resultTimeout.Milliseconds(), other))
+	if got != other {
+		t.Errorf("after choosing %s in the menu the result came from %s", other, got)
+	}
+}
+
 func TestBrowserWidgetOnBarePage(t *testing.T) {
 	s, golden := startBrowser(t)
 	want := golden.Cases[0]

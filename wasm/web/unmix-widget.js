@@ -92,6 +92,7 @@ class UnmixDemo extends HTMLElement {
   #busy = false;
   #connected = false;
   #loadStart = 0;
+  #loadedPreset = ""; // the preset in the worker, "" before the first load
   #firstPrediction = true;
   #pickerClass = { a: 0, b: 5 };
   lastResult = null;
@@ -155,7 +156,6 @@ class UnmixDemo extends HTMLElement {
     const pick = (first) => [first + Math.floor(Math.random() * GROUP_SIZE), Math.floor(Math.random() * perClass)];
     const [labelA, tileA] = pick(0);
     const [labelB, tileB] = pick(GROUP_SIZE);
-    this.#sources.a = null;
     this.selectSample(labelA, tileA);
     this.selectSample(labelB, tileB);
   }
@@ -192,11 +192,22 @@ class UnmixDemo extends HTMLElement {
     }
     try {
       await this.#client.load(preset.name);
+    } catch (err) {
+      // After a failed switch the worker keeps the previous model, which
+      // still serves predictions.
+      if (this.#loadedPreset) {
+        if (select) {
+          select.value = this.#loadedPreset;
+        }
+        this.#setState("ready", `${this.#loadedPreset} model loaded`);
+      }
+      throw err;
     } finally {
       if (select) {
         select.disabled = false;
       }
     }
+    this.#loadedPreset = preset.name;
     this.#setState("ready", `${preset.name} model loaded`);
     this.#update();
   }
