@@ -68,18 +68,19 @@ export class UnmixClient {
     const blobURL = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     try {
       this.#worker = new Worker(blobURL);
+      this.#worker.onmessage = (event) => this.#receive(event.data);
+      this.#worker.onerror = (event) => {
+        event.preventDefault();
+        this.#fail(`the Unmix worker failed: ${event.message || "it could not load " + workerURL}`);
+      };
+      await this.#call("init", [{
+        wasmExec: this.url(this.#manifest.wasmExec),
+        wasm: this.url(this.#manifest.wasm),
+      }]);
     } finally {
+      // Revoked only once the worker runs, for browsers that fetch it late.
       URL.revokeObjectURL(blobURL);
     }
-    this.#worker.onmessage = (event) => this.#receive(event.data);
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      this.#fail(`the Unmix worker failed: ${event.message || "it could not load " + workerURL}`);
-    };
-    await this.#call("init", [{
-      wasmExec: this.url(this.#manifest.wasmExec),
-      wasm: this.url(this.#manifest.wasm),
-    }]);
   }
 
   // load fetches and loads the weights of a preset ("" for the default).
