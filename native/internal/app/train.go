@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -26,7 +27,27 @@ const (
 	weightsFile    = "weights.unmixw"    // final weights (the best epoch's when restoring)
 	historyJSON    = "history.json"
 	historyPNG     = "history.png"
+	summaryJSON    = "train.json" // how the run went: backend, machine, command, time, speed
 )
+
+// trainSummary is what train.json holds once a run ends.
+type trainSummary struct {
+	Preset          string      `json:"preset"`
+	Recipe          trainConfig `json:"recipe"`
+	Backend         string      `json:"backend"`
+	Device          string      `json:"device"`
+	Machine         string      `json:"machine"`
+	Command         string      `json:"command"`
+	EpochsDone      int         `json:"epochs_done"`
+	BestEpoch       int         `json:"best_epoch"`
+	BestValLoss     float64     `json:"best_val_loss"`
+	Images          int64       `json:"mixtures_seen"`
+	TrainSeconds    float64     `json:"train_seconds"`
+	WallSeconds     float64     `json:"wall_seconds"`
+	ImagesPerSecond float64     `json:"mixtures_per_second"`
+	Stopped         string      `json:"stopped"`
+	Date            string      `json:"date"`
+}
 
 // trainConfig holds the recipe; the defaults are the Keras reference notebook's.
 type trainConfig struct {
@@ -50,6 +71,7 @@ type trainConfig struct {
 	Seed           int64         `json:"seed"`
 	Resume         bool          `json:"-"`
 	NoProgress     bool          `json:"-"`
+	Args           []string      `json:"-"`
 	minImprovement float64
 }
 
@@ -64,6 +86,7 @@ type runState struct {
 	EpochsNoLRCut int          `json:"epochs_without_lr_improvement"`
 	LRBestLoss    float64      `json:"lr_best_loss"`
 	TrainSeconds  float64      `json:"train_seconds"`
+	WallSeconds   float64      `json:"wall_seconds"`
 	Images        int64        `json:"images"`
 	History       plot.History `json:"history"`
 	Stopped       string       `json:"stopped,omitempty"`
@@ -98,6 +121,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.OutDir == "" {
 		cfg.OutDir = filepath.Join("runs", cfg.Preset)
 	}
+	cfg.Args = args
 	if err := cfg.validate(); err != nil {
 		return err
 	}
@@ -159,6 +183,7 @@ func train(ctx context.Context, cfg trainConfig, stdout, stderr io.Writer) error
 		if err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
+		epochStart := time.Now()
 		record, timedOut, err := runEpoch(ctx, trainer, generator, cfg, epoch, start, stderr)
 		if err != nil {
 			return err
@@ -192,6 +217,7 @@ func train(ctx context.Context, cfg trainConfig, stdout, stderr io.Writer) error
 			"val_loss", round4(val.Loss), "val_acc_a", round4(val.AccuracyA), "val_acc_b", round4(val.AccuracyB),
 			"lr", record.Epoch.LearningRate, "images_per_s", round4(float64(record.Steps*cfg.BatchSize)/record.Seconds), "best", improved)
 
+		state.WallSeconds += time.Since(epochStart).Seconds()
 		stop := ""
 		switch {
 		case timedOut:
@@ -221,7 +247,7 @@ func train(ctx context.Context, cfg trainConfig, stdout, stderr io.Writer) error
 		}
 		return fmt.Errorf("train: interrupted; resume with --resume --out %s: %w", cfg.OutDir, ctx.Err())
 	}
-	return finishRun(trainer, state, cfg, stdout)
+	return finishRun(trainer, state, cfg, backend, stdout)
 }
 
 // epochResult is one epoch's training part; the caller adds validation.
@@ -429,7 +455,7 @@ func writeHistory(outDir string, history plot.History) error {
 
 // finishRun writes the final weights: the best epoch's when restoring, else
 // the last epoch's.
-func finishRun(trainer *model.Trainer, state runState, cfg trainConfig, stdout io.Writer) error {
+func finishRun(trainer *model.Trainer, state runState, cfg trainConfig, backend backends.Backend, stdout io.Writer) error {
 	final := filepath.Join(cfg.OutDir, weightsFile)
 	best := filepath.Join(cfg.OutDir, bestFile)
 	if cfg.RestoreBest && state.BestEpoch > 0 {
@@ -446,6 +472,19 @@ func finishRun(trainer *model.Trainer, state runState, cfg trainConfig, stdout i
 	imagesPerSecond := 0.0
 	if state.TrainSeconds > 0 {
 		imagesPerSecond = float64(state.Images) / state.TrainSeconds
+	}
+	summary := trainSummary{
+		Preset: cfg.Preset, Recipe: state.Recipe, Backend: backend.Name(), Device: backend.Description(), Machine: machineDescription(),
+		Command: "unmix train " + strings.Join(cfg.Args, " "), EpochsDone: state.EpochsDone, BestEpoch: state.BestEpoch,
+		BestValLoss: state.BestValLoss, Images: state.Images, TrainSeconds: state.TrainSeconds, WallSeconds: state.WallSeconds,
+		ImagesPerSecond: imagesPerSecond, Stopped: state.Stopped, Date: time.Now().UTC().Format(time.RFC3339),
+	}
+	data, err := json.MarshalIndent(summary, "", "  ")
+	if err != nil {
+		return fmt.Errorf("train: encoding summary: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(cfg.OutDir, summaryJSON), append(data, '\n')); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "trained %s: %d epochs, %d mixtures, %.1f mixtures/s, best epoch %d (validation loss %.4f)\n",
 		cfg.Preset, state.EpochsDone, state.Images, imagesPerSecond, state.BestEpoch, state.BestValLoss)
