@@ -170,6 +170,21 @@ func TestTrainerLearnsSyntheticTask(t *testing.T) {
 	if step := trainer.GlobalStep(); step != 150 {
 		t.Errorf("GlobalStep() = %d, want 150", step)
 	}
+
+	calibration, _, _ := syntheticBatch(rng, 64)
+	if err := trainer.RecalibrateBatchNorm(calibration, 64, 16); err != nil {
+		t.Fatalf("RecalibrateBatchNorm: %v", err)
+	}
+	recalibrated, err := trainer.Evaluate(images, labelsA, labelsB, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recalibrated.AccuracyA < 0.9 || recalibrated.AccuracyB < 0.9 {
+		t.Errorf("after recalibration accuracy A %.3f, B %.3f, want both >= 0.9", recalibrated.AccuracyA, recalibrated.AccuracyB)
+	}
+	if err := trainer.RecalibrateBatchNorm(calibration, 64, 0); err == nil {
+		t.Error("RecalibrateBatchNorm(batch 0) returned no error")
+	}
 }
 
 func TestWeightsRoundTripPredictions(t *testing.T) {

@@ -51,7 +51,9 @@ type Trainer struct {
 	ctx       *context.Context
 	trainExec *context.Exec
 	evalExec  *context.Exec
-	mu        sync.Mutex
+	// calibrationExecs are built on first use by RecalibrateBatchNorm, one per phase.
+	calibrationExecs [2]*context.Exec
+	mu               sync.Mutex
 }
 
 // NewTrainer returns a Trainer for a freshly initialized model of cfg.

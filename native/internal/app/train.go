@@ -67,6 +67,7 @@ type trainConfig struct {
 	MinLR          float64       `json:"min_lr"`
 	ValFraction    float64       `json:"val_fraction"`
 	ValMixtures    int           `json:"val_mixtures"`
+	Calibration    int           `json:"bn_calibration_mixtures"`
 	MaxTime        time.Duration `json:"-"`
 	Seed           int64         `json:"seed"`
 	Resume         bool          `json:"-"`
@@ -111,6 +112,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&cfg.MinLR, "min-lr", 1e-4, "reduce-LR-on-plateau: lowest learning rate")
 	fs.Float64Var(&cfg.ValFraction, "val-fraction", 0.1, "fraction of each group's training images held out for validation")
 	fs.IntVar(&cfg.ValMixtures, "val-mixtures", 5000, "validation mixtures scored after each epoch (a fixed set)")
+	fs.IntVar(&cfg.Calibration, "bn-calibration", 1024, "training mixtures over which batch-norm averages are recomputed before each validation (0 = off)")
 	fs.DurationVar(&cfg.MaxTime, "max-time", 0, "wall-clock bound, e.g. 45m: the epoch in progress ends early and the run stops (0 = none)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed for initialization, dropout, the split and the mixtures")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run in --out from its last checkpoint")
@@ -144,6 +146,8 @@ func (cfg trainConfig) validate() error {
 		return fmt.Errorf("train: --val-fraction %g: use a fraction in (0, 1)", cfg.ValFraction)
 	case cfg.ValMixtures <= 0:
 		return fmt.Errorf("train: --val-mixtures %d: use a positive count", cfg.ValMixtures)
+	case cfg.Calibration < 0:
+		return fmt.Errorf("train: --bn-calibration %d: use 0 (off) or a positive count", cfg.Calibration)
 	}
 	_, err := model.Preset(cfg.Preset)
 	return err
@@ -190,6 +194,9 @@ func train(ctx context.Context, cfg trainConfig, stdout, stderr io.Writer) error
 		}
 		if record.Steps == 0 {
 			break // stopped before the first step of an epoch
+		}
+		if err := recalibrate(trainer, trainA, trainB, cfg, epoch); err != nil {
+			return err
 		}
 		val, err := evaluateInBatches(trainer, valImages, valLabelsA, valLabelsB, cfg.BatchSize)
 		if err != nil {
@@ -363,6 +370,24 @@ func validationSet(valA, valB *cifar.Dataset, n int, seed int64) ([]float32, []i
 	}
 	images, labelsA, labelsB := generator.Batch(n)
 	return images, labelsA, labelsB, nil
+}
+
+// recalibrate recomputes the batch-norm averages on cfg.Calibration fresh
+// training mixtures, so validation and the saved weights use statistics of
+// the current weights rather than a trailing average.
+func recalibrate(trainer *model.Trainer, trainA, trainB *cifar.Dataset, cfg trainConfig, epoch int) error {
+	if cfg.Calibration <= 0 {
+		return nil
+	}
+	generator, err := mixture.NewGenerator(trainA, trainB, cfg.Seed*7_000_003+int64(epoch))
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	images, _, _ := generator.Batch(cfg.Calibration)
+	if err := trainer.RecalibrateBatchNorm(images, cfg.Calibration, min(cfg.BatchSize, cfg.Calibration)); err != nil {
+		return fmt.Errorf("train: epoch %d: %w", epoch, err)
+	}
+	return nil
 }
 
 // evaluateInBatches returns the image-weighted mean metrics over a set.
