@@ -30,8 +30,8 @@ const (
 	summaryJSON    = "train.json" // how the run went: backend, machine, command, time, speed
 )
 
-// trainSummary is what train.json holds once a run ends.
-type trainSummary struct {
+// TrainSummary is what train.json holds once a run ends.
+type TrainSummary struct {
 	Preset          string      `json:"preset"`
 	Recipe          trainConfig `json:"recipe"`
 	Backend         string      `json:"backend"`
@@ -498,7 +498,7 @@ func finishRun(trainer *model.Trainer, state runState, cfg trainConfig, backend 
 	if state.TrainSeconds > 0 {
 		imagesPerSecond = float64(state.Images) / state.TrainSeconds
 	}
-	summary := trainSummary{
+	summary := TrainSummary{
 		Preset: cfg.Preset, Recipe: state.Recipe, Backend: backend.Name(), Device: backend.Description(), Machine: machineDescription(),
 		Command: "unmix train " + strings.Join(cfg.Args, " "), EpochsDone: state.EpochsDone, BestEpoch: state.BestEpoch,
 		BestValLoss: state.BestValLoss, Images: state.Images, TrainSeconds: state.TrainSeconds, WallSeconds: state.WallSeconds,
