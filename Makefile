@@ -72,3 +72,17 @@ native-train: build ## train PRESET on the best backend present (XLA CUDA, XLA C
 eval: build ## evaluate WEIGHTS (default: the shipped PRESET weights) with the full protocol
 	$(BIN) eval --preset $(PRESET) $(if $(WEIGHTS),--weights $(WEIGHTS)) --data-dir $(DATA_DIR) --backend $(BACKEND) \
 		--rounds $(EVAL_ROUNDS) --mixtures $(EVAL_MIXTURES) $(if $(EVAL_OUT),--out $(EVAL_OUT))
+
+.PHONY: ship
+ship: build ## ship RUN_DIR as shared/models/PRESET: copy weights and history, evaluate with the full protocol, regenerate docs/results.md
+	@test -f $(RUN_DIR)/weights.unmixw || { echo "$(RUN_DIR)/weights.unmixw not found: run 'make native-train PRESET=$(PRESET)' first"; exit 1; }
+	mkdir -p shared/models/$(PRESET)
+	cp $(RUN_DIR)/weights.unmixw $(RUN_DIR)/history.json $(RUN_DIR)/history.png shared/models/$(PRESET)/
+	if [ -f $(RUN_DIR)/train.json ]; then cp $(RUN_DIR)/train.json shared/models/$(PRESET)/; fi
+	$(BIN) eval --weights shared/models/$(PRESET)/weights.unmixw --data-dir $(DATA_DIR) --backend $(BACKEND) \
+		--rounds $(EVAL_ROUNDS) --mixtures $(EVAL_MIXTURES) --out shared/models/$(PRESET)
+	$(MAKE) results-doc
+
+.PHONY: results-doc
+results-doc: ## regenerate docs/results.md from shared/models/*/{eval,train,history}.json
+	$(GO) run ./native/cmd/resultsdoc -models shared/models -out docs/results.md
