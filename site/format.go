@@ -107,3 +107,44 @@ func backendText(eval *Eval) string {
 	}
 	return eval.Backend + " (" + eval.Device + ")"
 }
+
+// trainingText summarizes train.json in one paragraph.
+func trainingText(t *Training) string {
+	text := fmt.Sprintf("Trained for %d epochs (best epoch %d) in %.1f h", t.EpochsDone, t.BestEpoch, t.TrainSeconds/3600)
+	if t.MixturesPerSecond > 0 {
+		text += fmt.Sprintf(" at %.0f mixtures/s", t.MixturesPerSecond)
+	}
+	if t.Recipe.BatchSize > 0 {
+		text += fmt.Sprintf(", batch %d, initial learning rate %g", t.Recipe.BatchSize, t.Recipe.LearningRate)
+	}
+	text += "."
+	if t.Backend != "" {
+		backend := t.Backend
+		if t.Device != "" {
+			backend += " (" + t.Device + ")"
+		}
+		text += " Backend: " + backend + "."
+	}
+	if t.Machine != "" {
+		text += " Machine: " + t.Machine + "."
+	}
+	if t.Stopped != "" {
+		text += " Stopped: " + t.Stopped + "."
+	}
+	if t.Date != "" {
+		text += " Date: " + t.Date + "."
+	}
+	return text
+}
+
+// trainingCommand returns the command that trained m, from train.json or
+// else from history.json, or "".
+func trainingCommand(m Model) string {
+	if m.Training != nil && m.Training.Command != "" {
+		return m.Training.Command
+	}
+	if m.History != nil {
+		return m.History.Command
+	}
+	return ""
+}

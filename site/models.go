@@ -18,6 +18,7 @@ import (
 const (
 	WeightsFile    = "weights.unmixw"
 	EvalFile       = "eval.json"
+	TrainFile      = "train.json"
 	HistoryFile    = "history.json"
 	HistoryPlot    = "history.png"
 	ConfusionPlotA = "confusion_a.png"
@@ -36,9 +37,10 @@ type Model struct {
 	Parameters   int64
 	Config       model.Config
 
-	Eval    *Eval    // nil without eval.json
-	History *History // nil without history.json
-	Plots   []Plot   // the PNG files that exist, in display order
+	Eval     *Eval     // nil without eval.json
+	Training *Training // nil without train.json
+	History  *History  // nil without history.json
+	Plots    []Plot    // the PNG files that exist, in display order
 }
 
 // Eval is the content of eval.json, as `unmix eval -out` writes it: the
@@ -55,6 +57,25 @@ type Eval struct {
 	ImagesPerSecond float64        `json:"images_per_second"`
 	Date            string         `json:"date"`
 	Result          mixture.Result `json:"result"`
+}
+
+// Training is the content of train.json, the summary `unmix train` writes
+// when a run ends.
+type Training struct {
+	Command           string  `json:"command"`
+	Backend           string  `json:"backend"`
+	Device            string  `json:"device"`
+	Machine           string  `json:"machine"`
+	EpochsDone        int     `json:"epochs_done"`
+	BestEpoch         int     `json:"best_epoch"`
+	TrainSeconds      float64 `json:"train_seconds"`
+	MixturesPerSecond float64 `json:"mixtures_per_second"`
+	Stopped           string  `json:"stopped"`
+	Date              string  `json:"date"`
+	Recipe            struct {
+		BatchSize    int     `json:"batch_size"`
+		LearningRate float64 `json:"learning_rate"`
+	} `json:"recipe"`
 }
 
 // Plot is one image of a model's folder.
@@ -120,6 +141,14 @@ func loadModel(dir string) (Model, bool, error) {
 		return m, false, err
 	case ok:
 		m.Eval = &eval
+	}
+
+	var training Training
+	switch ok, err := readJSON(filepath.Join(dir, TrainFile), &training); {
+	case err != nil:
+		return m, false, err
+	case ok:
+		m.Training = &training
 	}
 
 	history, err := loadHistory(filepath.Join(dir, HistoryFile))
