@@ -10,7 +10,7 @@ import (
 )
 
 // RecalibrateBatchNorm recomputes every batch-norm moving mean and variance
-// from n images, as inference sees them (no dropout), in batches of batch.
+// from n images, as the inference graph computes them (no dropout), in batches of batch.
 //
 // During training the moving averages trail the weights by about 100 steps
 // (momentum 0.99) and are measured with dropout on, so early in a run the

@@ -112,8 +112,8 @@ func kernelAndBias(ctx *context.Context, g *graph.Graph, kernelDims []int, outCh
 
 // conv3x3 is a 3x3 "same" convolution with bias: x [batch, h, w, in] to
 // [batch, h, w, out]. With im2col it builds the 9 shifted copies of x and
-// does one matrix product, which is how simplego runs fast; otherwise it uses
-// the backend's convolution. Both read the same [3, 3, in, out] kernel.
+// does one matrix product, the fast path on simplego. Otherwise it uses the
+// backend's convolution. Both read the same [3, 3, in, out] kernel.
 func conv3x3(ctx *context.Context, x *graph.Node, out int, im2col bool) *graph.Node {
 	g := x.Graph()
 	dims := x.Shape().Dimensions

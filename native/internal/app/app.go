@@ -90,8 +90,8 @@ func newLogger(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// defaultDataDir is where `unmix data download` puts CIFAR-10 and where the
-// other commands look for it: $UNMIX_DATA_DIR, else the user cache folder.
+// defaultDataDir returns the CIFAR-10 folder that `unmix data download`
+// fills and the other commands read: $UNMIX_DATA_DIR, else the user cache folder.
 func defaultDataDir() string {
 	if dir := os.Getenv("UNMIX_DATA_DIR"); dir != "" {
 		return dir

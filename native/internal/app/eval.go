@@ -20,8 +20,8 @@ import (
 	"github.com/unmix/unmix/shared/model"
 )
 
-// EvalReport is what `unmix eval` writes to eval.json: the protocol result
-// and how it was produced.
+// EvalReport is the content of eval.json that `unmix eval` writes: the
+// protocol result and the backend, machine and command that produced it.
 type EvalReport struct {
 	Preset          string         `json:"preset"`
 	Weights         string         `json:"weights"`

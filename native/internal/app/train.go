@@ -27,10 +27,10 @@ const (
 	weightsFile    = "weights.unmixw"    // final weights (the best epoch's when restoring)
 	historyJSON    = "history.json"
 	historyPNG     = "history.png"
-	summaryJSON    = "train.json" // how the run went: backend, machine, command, time, speed
+	summaryJSON    = "train.json" // run summary: backend, machine, command, time, speed
 )
 
-// TrainSummary is what train.json holds once a run ends.
+// TrainSummary is the content of train.json, written when a run ends.
 type TrainSummary struct {
 	Preset          string      `json:"preset"`
 	Recipe          trainConfig `json:"recipe"`
@@ -76,8 +76,8 @@ type trainConfig struct {
 	minImprovement float64
 }
 
-// runState is what a checkpoint stores besides the variables, so a killed
-// run resumes at the start of the epoch it was in.
+// runState is the run state a checkpoint stores besides the variables, so
+// a killed run resumes at the start of the epoch it was in.
 type runState struct {
 	Recipe        trainConfig  `json:"recipe"`
 	EpochsDone    int          `json:"epochs_done"`
@@ -181,7 +181,7 @@ func train(ctx context.Context, cfg trainConfig, stdout, stderr io.Writer) error
 		"max_time", cfg.MaxTime, "out", cfg.OutDir)
 
 	for epoch := state.EpochsDone + 1; epoch <= cfg.Epochs; epoch++ {
-		// One generator per epoch, seeded by the epoch, so a resumed run sees
+		// One generator per epoch, seeded by the epoch, so a resumed run gets
 		// the same mixtures as an uninterrupted one.
 		generator, err := mixture.NewGenerator(trainA, trainB, cfg.Seed*1_000_003+int64(epoch))
 		if err != nil {
