@@ -37,6 +37,9 @@ type Options struct {
 	ModelsDir    string // folder with one subfolder per preset
 	WasmPath     string // the GOOS=js GOARCH=wasm build of ./wasm
 	WasmExecPath string // wasm_exec.js of the Go release that built WasmPath
+	// TrainerWasmPath is the GOOS=js GOARCH=wasm build of ./wasm/trainer.
+	// Empty leaves the trainer out of the site.
+	TrainerWasmPath string
 	// SiteURL is the absolute URL of the published site, used in the embed
 	// snippets. Empty means a placeholder.
 	SiteURL string
@@ -53,6 +56,7 @@ type Manifest struct {
 	Samples       ManifestSamples  `json:"samples"`
 	DefaultPreset string           `json:"defaultPreset"`
 	Presets       []ManifestPreset `json:"presets"`
+	Trainer       *ManifestTrainer `json:"trainer,omitempty"`
 }
 
 // ManifestSamples locates the sample sprite and its index.
@@ -95,6 +99,9 @@ func Build(ctx context.Context, opts Options) error {
 
 	manifest, err := b.writeAssets(info)
 	if err != nil {
+		return err
+	}
+	if err := b.writeTrainer(info, manifest); err != nil {
 		return err
 	}
 	if err := b.writeJSON(ManifestFile, manifest); err != nil {
@@ -299,6 +306,7 @@ func (b *builder) writePages(ctx context.Context, info *Info) error {
 		{"index.html", Page{Root: "./", Path: "", Title: "Demo"}, DemoPage},
 		{"model/index.html", Page{Root: "../", Path: "model/", Title: "Model"}, ModelPage},
 		{"embed/index.html", Page{Root: "../", Path: "embed/", Title: "Embed"}, EmbedPage},
+		{"trainer/index.html", Page{Root: "../", Path: "trainer/", Title: "Train"}, TrainerPage},
 		{"404.html", Page{Root: "/", Path: "404", Title: "Not found"}, NotFoundPage},
 	} {
 		page.page.Site = info

@@ -15,6 +15,7 @@ type Info struct {
 	WasmBytes       int64
 	WasmGzipBytes   int64
 	SamplesPerClass int
+	Trainer         *TrainerInfo // nil when the build has no trainer program
 
 	Stylesheet string // asset paths relative to the site root
 	Favicon    string

@@ -31,7 +31,8 @@ const (
 const (
 	valMixtures = 256
 	valBatch    = 64
-	// evalBatch pads to 128 in model.Predictor, which runs powers of two.
+	// evalBatch divides the default 1000 mixtures per round, so that one
+	// graph serves every batch.
 	evalBatch = 125
 	evalSeed  = 1
 )
@@ -91,6 +92,7 @@ type runState struct {
 	Steps         int64    `json:"steps"`
 	Images        int64    `json:"images"`
 	Seconds       float64  `json:"seconds"`
+	StepSeconds   float64  `json:"stepSeconds"` // the part of Seconds spent in training steps
 	History       History  `json:"history"`
 }
 
@@ -107,6 +109,14 @@ type Session struct {
 	images           []float32 // the batch buffers, reused by every step
 	labelsA, labelsB []int32
 	val              *valSet
+
+	// calibration holds fixed training mixtures for recomputing the
+	// batch-normalization averages; calibrated is the step they were last
+	// recomputed at, -1 for never.
+	calibration [][]float32
+	calibrator  *calibrator
+	calibrated  int64
+	built       bool // the variables exist; see build
 
 	runningSince  time.Time // zero while paused
 	pending       metricsSum
@@ -193,11 +203,19 @@ func newSession(backend backends.Backend, data *Data, trainer *model.Trainer, st
 	if err != nil {
 		return nil, err
 	}
+	calibrationGen, err := mixture.NewGenerator(data.TrainA, data.TrainB, state.Settings.Seed+13)
+	if err != nil {
+		return nil, err
+	}
+	calibration := make([][]float32, calibrationBatches)
+	for i := range calibration {
+		calibration[i], _, _ = calibrationGen.Batch(calibrationBatch)
+	}
 	n := state.Settings.BatchSize
 	return &Session{
 		backend: backend, data: data, cfg: trainer.Config(), trainer: trainer, gen: gen, state: state,
 		images: make([]float32, n*model.ImageFloats), labelsA: make([]int32, n), labelsB: make([]int32, n),
-		val: val, lastPointAt: state.Seconds,
+		val: val, lastPointAt: state.Seconds, calibration: calibration, calibrated: -1,
 	}, nil
 }
 
@@ -290,6 +308,7 @@ func (s *Session) Step() (model.Metrics, error) {
 
 	s.state.Steps++
 	s.state.Images += int64(n)
+	s.state.StepSeconds += elapsed.Seconds()
 	s.trainSinceVal += elapsed
 	s.recent = append(s.recent, stepTime{images: n, seconds: elapsed.Seconds()})
 	if len(s.recent) > rateWindow {
@@ -339,15 +358,20 @@ func (s *Session) ValidationDue() bool {
 	return s.trainSinceVal >= wait
 }
 
-// Validate scores the fixed validation set in inference mode and adds the
-// result to the history.
+// Validate scores the fixed validation set in inference mode, with the
+// batch-normalization averages recomputed, and adds the result to the
+// history.
 func (s *Session) Validate() (model.Metrics, error) {
 	start := time.Now()
+	c, err := s.calibrate()
+	if err != nil {
+		return model.Metrics{}, fmt.Errorf("validation: %w", err)
+	}
 	var sum metricsSum
 	for first := 0; first < valMixtures; first += valBatch {
 		n := min(valBatch, valMixtures-first)
-		m, err := s.trainer.Evaluate(s.val.images[first*model.ImageFloats:(first+n)*model.ImageFloats],
-			s.val.labelsA[first:first+n], s.val.labelsB[first:first+n], n)
+		m, err := c.metrics(s.val.images[first*model.ImageFloats:(first+n)*model.ImageFloats],
+			s.val.labelsA[first:first+n], s.val.labelsB[first:first+n])
 		if err != nil {
 			return model.Metrics{}, fmt.Errorf("validation: %w", err)
 		}
@@ -359,6 +383,44 @@ func (s *Session) Validate() (model.Metrics, error) {
 	s.trainSinceVal = 0
 	s.lastValTime = time.Since(start)
 	return m, nil
+}
+
+// calibrate returns the calibrator holding the current weights with their
+// batch-normalization averages recomputed; see calibrator for why.
+func (s *Session) calibrate() (*calibrator, error) {
+	if s.calibrator != nil && s.calibrated == s.state.Steps {
+		return s.calibrator, nil
+	}
+	if err := s.build(); err != nil {
+		return nil, err
+	}
+	file, err := s.trainer.Weights()
+	if err != nil {
+		return nil, err
+	}
+	if s.calibrator == nil {
+		if s.calibrator, err = newCalibrator(s.backend, file); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.calibrator.calibrate(file, s.calibration); err != nil {
+		return nil, err
+	}
+	s.calibrated = s.state.Steps
+	return s.calibrator, nil
+}
+
+// build makes sure the model's variables exist: GoMLX creates them when it
+// first builds a graph, so a run that has taken no step evaluates one image.
+func (s *Session) build() error {
+	if s.built || s.state.Steps > 0 || s.state.FineTunedFrom != "" {
+		return nil
+	}
+	if _, err := s.trainer.Evaluate(s.val.images[:model.ImageFloats], s.val.labelsA[:1], s.val.labelsB[:1], 1); err != nil {
+		return err
+	}
+	s.built = true
+	return nil
 }
 
 // SetLearningRate changes the learning rate of the following steps.
@@ -385,6 +447,7 @@ type Progress struct {
 	Steps           int64    `json:"steps"`
 	Images          int64    `json:"images"`
 	Seconds         float64  `json:"seconds"`
+	StepSeconds     float64  `json:"stepSeconds"`
 	ImagesPerSecond float64  `json:"imagesPerSecond"`
 	LearningRate    float64  `json:"learningRate"`
 	// Full is true when Train and Val hold the whole history rather than
@@ -402,7 +465,7 @@ func (s *Session) TakeProgress(full bool) Progress {
 	}
 	p := Progress{
 		Preset: s.cfg.Preset, Settings: s.state.Settings, FineTunedFrom: s.state.FineTunedFrom,
-		Running: s.Running(), Steps: s.state.Steps, Images: s.state.Images, Seconds: s.Seconds(),
+		Running: s.Running(), Steps: s.state.Steps, Images: s.state.Images, Seconds: s.Seconds(), StepSeconds: s.state.StepSeconds,
 		ImagesPerSecond: s.ImagesPerSecond(), LearningRate: s.trainer.LearningRate(), Full: full,
 		Train: append([]Point{}, s.state.History.Train[s.sentTrain:]...),
 		Val:   append([]Point{}, s.state.History.Val[s.sentVal:]...),
@@ -411,13 +474,15 @@ func (s *Session) TakeProgress(full bool) Progress {
 	return p
 }
 
-// Weights returns the model's weights as a .unmixw file, the format that
-// the demo and `unmix eval --weights` read.
+// Weights returns the model's weights, with the batch-normalization
+// averages recomputed, as a .unmixw file: the format that the demo and
+// `unmix eval --weights` read.
 func (s *Session) Weights() ([]byte, error) {
-	if err := s.checkBuilt(); err != nil {
+	c, err := s.calibrate()
+	if err != nil {
 		return nil, err
 	}
-	file, err := s.trainer.Weights()
+	file, err := c.weights()
 	if err != nil {
 		return nil, err
 	}
@@ -440,16 +505,6 @@ func (s *Session) Checkpoint() ([]byte, error) {
 	return encode(file)
 }
 
-// checkBuilt reports an error while the model has no variables: GoMLX
-// creates them when it first builds the graph, at the first step or
-// validation.
-func (s *Session) checkBuilt() error {
-	if s.state.Steps == 0 && s.state.FineTunedFrom == "" && len(s.state.History.Val) == 0 {
-		return errors.New("the model has no weights yet: train at least one step first")
-	}
-	return nil
-}
-
 func encode(file *model.WeightsFile) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := file.Encode(&buf); err != nil {
@@ -459,23 +514,17 @@ func encode(file *model.WeightsFile) ([]byte, error) {
 }
 
 // Evaluate runs the evaluation protocol on the demo's test sample with the
-// current weights: rounds rounds of perRound random mixtures. progress is
+// current weights, batch-normalization averages recomputed: rounds rounds
+// of perRound random mixtures. progress is
 // called after each batch with the mixtures scored so far.
 func (s *Session) Evaluate(ctx context.Context, rounds, perRound int, progress func(done, total int)) (mixture.Result, error) {
-	if err := s.checkBuilt(); err != nil {
-		return mixture.Result{}, err
-	}
-	file, err := s.trainer.Weights()
-	if err != nil {
-		return mixture.Result{}, err
-	}
-	predictor, err := model.NewPredictor(s.backend, file)
+	c, err := s.calibrate()
 	if err != nil {
 		return mixture.Result{}, err
 	}
 	total, done := rounds*perRound, 0
 	predict := func(images []float32, n int) ([]int32, []int32, error) {
-		labelsA, labelsB, err := predictor.PredictLabels(images, n)
+		labelsA, labelsB, err := c.predictLabels(images, n)
 		done += n
 		if progress != nil {
 			progress(done, total)

@@ -175,3 +175,49 @@ func TestSessionRejectsSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionWeightsMatchValidation checks that the exported weights carry
+// the recomputed batch-normalization averages that validation used.
+func TestSessionWeightsMatchValidation(t *testing.T) {
+	backend := newTestBackend(t)
+	session, err := NewSession(backend, bandData(6), smallConfig(), smallSettings(), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	session.Start()
+	for range 5 {
+		if _, err := session.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	val, err := session.Validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights, err := session.Weights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	predictor, err := model.LoadPredictor(backend, weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labelsA, labelsB, err := predictor.PredictLabels(session.val.images, valMixtures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var correctA, correctB int
+	for i := range valMixtures {
+		if labelsA[i] == session.val.labelsA[i] {
+			correctA++
+		}
+		if labelsB[i] == session.val.labelsB[i] {
+			correctB++
+		}
+	}
+	gotA, gotB := float64(correctA)/valMixtures, float64(correctB)/valMixtures
+	if math.Abs(gotA-val.AccuracyA) > 1e-9 || math.Abs(gotB-val.AccuracyB) > 1e-9 {
+		t.Errorf("exported weights score %.4f/%.4f on the validation set, validation reported %.4f/%.4f",
+			gotA, gotB, val.AccuracyA, val.AccuracyB)
+	}
+}

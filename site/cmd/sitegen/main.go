@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := flags.String("out", "site/public", "publish folder; emptied first if it holds an earlier build")
 	models := flags.String("models", "shared/models", "folder with one subfolder per trained preset")
 	wasm := flags.String("wasm", "build/unmix.wasm", "the GOOS=js GOARCH=wasm build of ./wasm")
+	trainerWasm := flags.String("trainer-wasm", "build/trainer.wasm", "the GOOS=js GOARCH=wasm build of ./wasm/trainer; empty leaves the trainer out")
 	wasmExec := flags.String("wasm-exec", "", "wasm_exec.js of the Go release that built -wasm (default: $(go env GOROOT)/lib/wasm/wasm_exec.js)")
 	siteURL := flags.String("site-url", os.Getenv("URL"), "absolute URL the site is published at, for the embed snippets (default: $URL, which Netlify sets)")
 	preset := flags.String("preset", "", `preset the demo loads (default: "slim" if trained, else the smallest)`)
@@ -71,13 +72,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		*wasmExec = filepath.Join(goroot, "lib", "wasm", "wasm_exec.js")
 	}
 	return site.Build(ctx, site.Options{
-		OutDir:        *out,
-		ModelsDir:     *models,
-		WasmPath:      *wasm,
-		WasmExecPath:  *wasmExec,
-		SiteURL:       *siteURL,
-		DefaultPreset: *preset,
-		Logger:        logger,
+		OutDir:          *out,
+		ModelsDir:       *models,
+		WasmPath:        *wasm,
+		WasmExecPath:    *wasmExec,
+		TrainerWasmPath: *trainerWasm,
+		SiteURL:         *siteURL,
+		DefaultPreset:   *preset,
+		Logger:          logger,
 	})
 }
 
