@@ -86,3 +86,45 @@ ship: build ## ship RUN_DIR as shared/models/PRESET: copy weights and history, e
 .PHONY: results-doc
 results-doc: ## regenerate docs/results.md from shared/models/*/{eval,train,history}.json
 	$(GO) run ./native/cmd/resultsdoc -models shared/models -out docs/results.md
+
+.PHONY: wasm
+wasm: ## build the browser program into build/unmix.wasm (no cgo)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o build/unmix.wasm ./wasm
+
+.PHONY: site
+site: wasm ## render the static site into site/public with the shipped weights
+	$(GO) run ./site/cmd/sitegen -out site/public -wasm build/unmix.wasm
+
+.PHONY: serve
+serve: site ## render the site and serve it on http://127.0.0.1:8080
+	$(GO) run ./site/cmd/serve -dir site/public -addr 127.0.0.1:8080
+
+.PHONY: samples
+samples: ## regenerate the demo's bundled CIFAR-10 test-image sample from DATA_DIR
+	$(GO) run ./site/cmd/samplegen -data $(DATA_DIR) -out site/static/samples
+
+.PHONY: measure-browser
+measure-browser: ## measure wasm size, load time and prediction latency in headless Chromium
+	$(GO) run ./site/cmd/measure
+
+.PHONY: templ-check
+templ-check: ## fail when the committed *_templ.go files differ from templ's output
+	$(GO) tool templ generate -path site
+	git diff --exit-code -- 'site/*_templ.go' || { echo "stale *_templ.go: run 'go tool templ generate -path site' and commit"; exit 1; }
+
+.PHONY: vet
+vet: ## go vet, natively and for GOOS=js
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./shared/... ./wasm/...
+
+.PHONY: test-go
+test-go: ## Go tests, native (XLA CPU when the plugin is present, real CIFAR-10 when DATA_DIR has it)
+	$(GO) test -count=1 -timeout 30m ./...
+
+.PHONY: test-wasm
+test-wasm: ## wasm tests under Node with Go's go_js_wasm_exec
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 20m -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" \
+		./shared/cifar ./shared/mixture ./shared/imageio ./wasm/...
+
+.PHONY: test
+test: vet templ-check test-go test-wasm ## every test: vet, templ freshness, Go (headless Chromium included), wasm under Node
