@@ -33,11 +33,21 @@ type TrainerInfo struct {
 	ImagesPerClass int
 }
 
-// writeTrainer copies the trainer program, its training sample and its
-// scripts into the site and records them in the manifest. It does nothing
-// when opts.TrainerWasmPath is empty, and the trainer page then says that
-// the build has no trainer.
+// writeTrainer copies the trainer's scripts, program and training sample
+// into the site and records them in the manifest. The scripts are always
+// copied, because the demo widget reads trained weights with one of them.
+// When opts.TrainerWasmPath is empty it copies only those, and the trainer
+// page states that the build has no trainer.
 func (b *builder) writeTrainer(info *Info, manifest *Manifest) error {
+	for _, name := range web.TrainerFiles {
+		data, err := fs.ReadFile(web.FS, name)
+		if err != nil {
+			return fmt.Errorf("site: reading embedded %s: %w", name, err)
+		}
+		if err := b.write(name, data); err != nil {
+			return err
+		}
+	}
 	if b.opts.TrainerWasmPath == "" {
 		return nil
 	}
@@ -67,16 +77,6 @@ func (b *builder) writeTrainer(info *Info, manifest *Manifest) error {
 	}
 	if trainer.Sample.Index, err = b.writeHashed(trainsample.IndexFile, indexJSON); err != nil {
 		return err
-	}
-
-	for _, name := range web.TrainerFiles {
-		data, err := fs.ReadFile(web.FS, name)
-		if err != nil {
-			return fmt.Errorf("site: reading embedded %s: %w", name, err)
-		}
-		if err := b.write(name, data); err != nil {
-			return err
-		}
 	}
 
 	manifest.Trainer = trainer

@@ -27,8 +27,10 @@ import (
 // wasm program, building a model, a few steps, on a slow shared machine.
 const trainerTimeout = 3 * time.Minute
 
-// trainerSite is the real site with both wasm programs, built once per test
-// binary.
+// trainerSite is the site with both wasm programs and, as its only shipped
+// model, an untrained tiny preset, built once per test binary. Its weights
+// let the demo page run and the trainer fine-tune shipped weights without a
+// trained model in the repository.
 var trainerSite struct {
 	once sync.Once
 	dir  string
@@ -43,9 +45,13 @@ func buildTrainerSite(t *testing.T, ctx context.Context) string {
 			trainerSite.err = err
 			return
 		}
+		models := filepath.Join(dir, "models")
+		if trainerSite.err = writeInitialWeights(filepath.Join(models, "tiny")); trainerSite.err != nil {
+			return
+		}
 		opts := Options{
 			OutDir:          filepath.Join(dir, "public"),
-			ModelsDir:       *modelsDir,
+			ModelsDir:       models,
 			WasmPath:        filepath.Join(dir, "unmix.wasm"),
 			TrainerWasmPath: filepath.Join(dir, "trainer.wasm"),
 		}
@@ -65,6 +71,35 @@ func buildTrainerSite(t *testing.T, ctx context.Context) string {
 		t.Fatal(trainerSite.err)
 	}
 	return trainerSite.dir
+}
+
+// writeInitialWeights writes the initial weights of the tiny preset as
+// dir/weights.unmixw.
+func writeInitialWeights(dir string) error {
+	backend, err := model.NewSimpleGoBackend()
+	if err != nil {
+		return err
+	}
+	cfg, err := model.Preset("tiny")
+	if err != nil {
+		return err
+	}
+	trainer, err := model.NewTrainer(backend, cfg, model.DefaultTrainOptions())
+	if err != nil {
+		return err
+	}
+	// Evaluating builds the model, which creates its variables.
+	if _, err := trainer.Evaluate(make([]float32, model.ImageFloats), []int32{0}, []int32{0}, 1); err != nil {
+		return err
+	}
+	file, err := trainer.Weights()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return file.WriteFile(filepath.Join(dir, WeightsFile))
 }
 
 // startTrainerBrowser serves the real site on 127.0.0.1, starts Chromium with
@@ -165,18 +200,24 @@ func waitFor(t *testing.T, trainer browser.Trainer, what string, ok func(browser
 	}
 }
 
+// chooseSource selects where a run starts: "scratch", "shipped" or "file".
+func chooseSource(t *testing.T, tab context.Context, source string) {
+	t.Helper()
+	_, err := chromedp.Run(tab, chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		const select = %s.shadowRoot.querySelector(".source");
+		select.value = %q;
+		select.dispatchEvent(new Event("change"));
+		return select.value === %q;
+	})()`, browser.TrainerElementJS, source, source)))
+	if err != nil {
+		t.Fatalf("choosing source %s: %v", source, err)
+	}
+}
+
 // chooseWeightsFile selects "start from a weights file" and uploads path.
 func chooseWeightsFile(t *testing.T, tab context.Context, path string) {
 	t.Helper()
-	_, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => {
-		const select = `+browser.TrainerElementJS+`.shadowRoot.querySelector(".source");
-		select.value = "file";
-		select.dispatchEvent(new Event("change"));
-		return true;
-	})()`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	chooseSource(t, tab, "file")
 	input := chromedp.JSPath(browser.TrainerElementJS + `.shadowRoot.querySelector(".weights-file")`)
 	if err := chromedp.Do(tab, chromedp.SetUploadFiles(input, []string{path})); err != nil {
 		t.Fatalf("choosing %s as the weights file: %v", path, err)
@@ -225,15 +266,32 @@ func TestBrowserTrainer(t *testing.T) {
 				t.Errorf("after a bad weights file the trainer is %q, want ready", s.State)
 			}
 		}
-		_, err = chromedp.Run(tab, chromedp.Evaluate[bool](`(() => {
-			const select = `+browser.TrainerElementJS+`.shadowRoot.querySelector(".source");
-			select.value = "scratch";
-			select.dispatchEvent(new Event("change"));
-			return true;
-		})()`))
-		if err != nil {
+	})
+
+	t.Run("fine-tunes the shipped weights", func(t *testing.T) {
+		if err := trainer.Configure("tiny", 8, 0.001); err != nil {
 			t.Fatal(err)
 		}
+		chooseSource(t, tab, "shipped")
+		if err := trainer.Click(".run"); err != nil {
+			t.Fatal(err)
+		}
+		s := waitFor(t, trainer, "a fine-tuning step", func(s browser.TrainerSnapshot) bool {
+			return s.Error != "" || (s.Progress != nil && s.Progress.Steps >= 1)
+		})
+		if s.Error != "" {
+			t.Fatalf("fine-tuning the shipped weights: %s", s.Error)
+		}
+		if want := "the shipped tiny weights"; s.Progress.FineTunedFrom != want {
+			t.Errorf("the run starts from %q, want %q", s.Progress.FineTunedFrom, want)
+		}
+		if err := trainer.Call("pause"); err != nil {
+			t.Fatal(err)
+		}
+		if err := trainer.Call("reset"); err != nil {
+			t.Fatal(err)
+		}
+		chooseSource(t, tab, "scratch")
 	})
 
 	t.Run("training updates the plots", func(t *testing.T) {
@@ -288,6 +346,44 @@ func TestBrowserTrainer(t *testing.T) {
 		}
 		waitFor(t, trainer, "steps after resuming", func(s browser.TrainerSnapshot) bool {
 			return s.State == "running" && s.Progress.Steps >= paused.Progress.Steps+2
+		})
+		if err := trainer.Call("pause"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("keeps training while the page is hidden or busy", func(t *testing.T) {
+		if err := trainer.Call("resume"); err != nil {
+			t.Fatal(err)
+		}
+		before := waitFor(t, trainer, "a running step", func(s browser.TrainerSnapshot) bool { return s.State == "running" })
+		// Headless Chromium shows every tab, so the page pretends to be
+		// hidden. Then it blocks its own thread for 4 s, as the browser may
+		// throttle a background tab, and the worker must go on.
+		_, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => {
+			Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+			document.dispatchEvent(new Event("visibilitychange"));
+			const end = performance.now() + 4000;
+			while (performance.now() < end) {}
+			return true;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hidden := snapshot(t, trainer)
+		if hidden.Progress.Steps <= before.Progress.Steps {
+			t.Errorf("no step while the page was hidden and busy: %d steps before, %d after", before.Progress.Steps, hidden.Progress.Steps)
+		}
+		_, err = chromedp.Run(tab, chromedp.Evaluate[bool](`(() => {
+			delete document.visibilityState;
+			document.dispatchEvent(new Event("visibilitychange"));
+			return true;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, trainer, "the plots to catch up", func(s browser.TrainerSnapshot) bool {
+			return s.LossPoints >= 2*len(hidden.Train) && len(hidden.Train) > 0
 		})
 		if err := trainer.Call("pause"); err != nil {
 			t.Fatal(err)
@@ -361,6 +457,47 @@ func TestBrowserTrainer(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+
+	t.Run("the demo uses the trained model", func(t *testing.T) {
+		if err := trainer.Click(".use"); err != nil {
+			t.Fatal(err)
+		}
+		link := waitForString(t, tab, browser.TrainerElementJS+`.shadowRoot.querySelector(".status a")?.href || ""`)
+		if !strings.HasSuffix(link, "/#trained") {
+			t.Fatalf("the status links %q, want the demo page with #trained", link)
+		}
+		if err := chromedp.Do(tab, chromedp.Navigate(link)); err != nil {
+			t.Fatal(err)
+		}
+		got := waitForString(t, tab, `(() => {
+			const demo = document.querySelector("unmix-demo");
+			if (!demo || !demo.lastResult) { return ""; }
+			return demo.shadowRoot.querySelector(".preset").value + " " + demo.lastResult.preset;
+		})()`)
+		if got != "trained-tiny tiny" {
+			t.Errorf("the demo shows model %q, want %q", got, "trained-tiny tiny")
+		}
+	})
+}
+
+// waitForString polls a JavaScript expression until it returns a non-empty
+// string.
+func waitForString(t *testing.T, tab context.Context, expression string) string {
+	t.Helper()
+	deadline := time.Now().Add(trainerTimeout)
+	for {
+		value, err := chromedp.Run(tab, chromedp.Evaluate[string](expression))
+		if err != nil {
+			t.Fatalf("evaluating %.60q: %v", expression, err)
+		}
+		if value != "" {
+			return value
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%.60q stayed empty for %s", expression, trainerTimeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // formPreset returns the preset chosen in the form.

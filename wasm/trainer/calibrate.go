@@ -17,7 +17,7 @@ import (
 // calibrationBatches and calibrationBatch size the recomputation of the
 // batch-normalization averages: two passes over this many mixtures.
 const (
-	calibrationBatches = 4
+	calibrationBatches = 2
 	calibrationBatch   = 64
 )
 

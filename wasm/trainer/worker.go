@@ -41,7 +41,7 @@ type request struct {
 	Buffers [][]byte        `json:"-"`
 }
 
-// reply answers one request.
+// reply is the response to one request.
 type reply struct {
 	ID     int    `json:"id"`
 	OK     bool   `json:"ok"`
@@ -261,6 +261,9 @@ func info() map[string]any {
 	var presets []presetInfo
 	for _, name := range model.PresetNames() {
 		cfg, _ := model.Preset(name)
+		if cfg.ForwardFLOPs() > MaxForwardFLOPs {
+			continue
+		}
 		presets = append(presets, presetInfo{Name: name, Filters: cfg.Filters, ForwardMFLOPs: float64(cfg.ForwardFLOPs()) / 1e6})
 	}
 	return map[string]any{
@@ -297,6 +300,7 @@ func (w *worker) newSession(r request) (any, []byte, error) {
 	if w.data == nil {
 		return nil, nil, errors.New("the training images are not loaded: call loadData first")
 	}
+
 	args := newArgs{Settings: DefaultSettings()}
 	if err := decodeArgs(r.Args, &args); err != nil {
 		return nil, nil, err
@@ -305,6 +309,11 @@ func (w *worker) newSession(r request) (any, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.ForwardFLOPs() > MaxForwardFLOPs {
+		return nil, nil, fmt.Errorf("preset %q needs %.2f GFLOP per image, too slow to train in the browser: choose a preset of at most %.2f GFLOP",
+			cfg.Preset, float64(cfg.ForwardFLOPs())/1e9, MaxForwardFLOPs/1e9)
+	}
+
 	var initial *model.WeightsFile
 	if len(r.Buffers) > 0 && r.Buffers[0] != nil {
 		if args.Source == "" {
@@ -314,6 +323,7 @@ func (w *worker) newSession(r request) (any, []byte, error) {
 			return nil, nil, fmt.Errorf("%s: %w", args.Source, err)
 		}
 	}
+
 	session, err := NewSession(w.backend, w.data, cfg, args.Settings, initial, args.Source)
 	if err != nil {
 		return nil, nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +218,27 @@ func TestWorkerRejectsUnknownOp(t *testing.T) {
 	call("new", map[string]any{"preset": "tiny", "learningRate": 1e-3, "batchSize": 2})
 	if r := call("explode", nil); r.OK || !strings.Contains(r.Error, "unknown operation") {
 		t.Errorf("explode: reply %+v, want an unknown-operation error", r)
+	}
+}
+
+func TestWorkerOffersSmallPresets(t *testing.T) {
+	call, _ := startWorker(t, nil)
+	r := call("info", nil)
+	raw, _ := json.Marshal(r.Result)
+	var got struct {
+		Presets []presetInfo `json:"presets"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range got.Presets {
+		names = append(names, p.Name)
+	}
+	if !slices.Contains(names, DefaultPreset) || slices.Contains(names, "reference") {
+		t.Errorf("offered presets %v, want %s and not reference", names, DefaultPreset)
+	}
+	if r := call("new", map[string]any{"preset": "reference", "learningRate": 1e-3, "batchSize": 2}); r.OK || !strings.Contains(r.Error, "too slow") {
+		t.Errorf("new reference: reply %+v, want a too-slow error", r)
 	}
 }

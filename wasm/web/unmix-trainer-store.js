@@ -1,6 +1,7 @@
 // Browser storage of the Unmix trainer: the weights a visitor trained and
 // a saved run (a checkpoint with the optimizer state and history), kept in
-// IndexedDB so that they outlive the tab. The demo page reads the weights.
+// IndexedDB so that they outlive the tab. The demo widget offers the
+// weights through trainedPreset.
 //
 //   import { loadEntry, saveEntry, MODEL_KEY } from "./unmix-trainer-store.js";
 //   await saveEntry(MODEL_KEY, bytes, { preset: "tiny", images: 12000 });
@@ -64,4 +65,27 @@ export async function loadEntry(key) {
 
 export function deleteEntry(key) {
   return transact("readwrite", (store) => store.delete(key));
+}
+
+// TRAINED_HASH at the end of the demo page's URL makes the widget load the
+// trained model.
+export const TRAINED_HASH = "#trained";
+
+// trainedPreset adds the weights trained in this browser, if any, to a
+// manifest's presets as "trained-<preset>", served from a blob: URL. It
+// returns that name when the page's URL ends in TRAINED_HASH, else "". It
+// does nothing on pages of another origin than the site's, which have no
+// trained model and no business opening its database.
+export async function trainedPreset(manifest, siteURL) {
+  if (new URL(siteURL, location.href).origin !== location.origin) {
+    return "";
+  }
+  const entry = await loadEntry(MODEL_KEY);
+  if (!entry) {
+    return "";
+  }
+  const name = `trained-${entry.meta.preset}`;
+  const url = URL.createObjectURL(new Blob([entry.bytes], { type: "application/octet-stream" }));
+  manifest.presets = [...(manifest.presets || []), { name, weights: url, bytes: entry.bytes.length, trained: entry.meta }];
+  return location.hash === TRAINED_HASH ? name : "";
 }

@@ -13,13 +13,11 @@
 // counters), history ({train, val} points) and lastEvaluation (the
 // protocol's result) are what the page shows.
 
-import { MODEL_KEY, RUN_KEY, deleteEntry, loadEntry, saveEntry } from "./unmix-trainer-store.js";
+import { MODEL_KEY, RUN_KEY, TRAINED_HASH, deleteEntry, loadEntry, saveEntry } from "./unmix-trainer-store.js";
 
 const MANIFEST = "unmix-manifest.json";
 const BATCH_SIZES = [8, 16, 32, 64, 128];
 const CHANCE = 0.2; // accuracy of a guess among five classes
-// DEMO_HASH in the demo page's URL asks it to load the trained model.
-export const DEMO_HASH = "#trained";
 
 const COLORS = { trainA: "#9bb8f0", trainB: "#f2b48a", valA: "#2f6fde", valB: "#d9661f" };
 
@@ -198,7 +196,7 @@ class UnmixTrainer extends HTMLElement {
         </div>
         <div class="stats">
           ${stat("elapsed", "Elapsed")}${stat("images", "Training images")}${stat("rate", "Images per second")}
-          ${stat("lr-now", "Learning rate")}${stat("train", "Training loss")}${stat("val", "Validation loss")}
+          ${stat("lr-now", "Learning rate")}${stat("train", "Training loss, A + B")}${stat("val", "Validation loss, A + B")}
           ${stat("acc-a", "Validation accuracy A")}${stat("acc-b", "Validation accuracy B")}
         </div>
         <div class="plots">
@@ -447,7 +445,7 @@ class UnmixTrainer extends HTMLElement {
       valAccuracy: lastVal ? (lastVal.accuracy_a + lastVal.accuracy_b) / 2 : null,
     });
     const demo = new URL(this.getAttribute("demo") || new URL(".", this.#manifestURL).href, document.baseURI);
-    demo.hash = DEMO_HASH;
+    demo.hash = TRAINED_HASH;
     this.#status(`Saved in this browser. <a href="${demo.href}">Open the demo with your model</a>.`, true);
   }
 
@@ -696,8 +694,9 @@ function drawChart(canvas, series, { yMin = 0, yMax = null, guide = null, percen
     return;
   }
   const xMax = Math.max(1, ...all.map(([x]) => x));
-  const top = yMax ?? niceCeiling(Math.max(0.1, ...all.map(([, y]) => y)));
-  const margin = { left: 46, right: 12, top: 10, bottom: 30 };
+  const yStep = niceStep(((yMax ?? Math.max(0.1, ...all.map(([, y]) => y))) - yMin) / 4);
+  const top = yMax ?? yMin + 4 * yStep;
+  const margin = { left: 46, right: 16, top: 10, bottom: 30 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const px = (x) => margin.left + (x / xMax) * plotW;
@@ -706,22 +705,23 @@ function drawChart(canvas, series, { yMin = 0, yMax = null, guide = null, percen
   ctx.font = "11px system-ui, sans-serif";
   ctx.strokeStyle = "#e6e9ef";
   ctx.lineWidth = 1;
-  for (let i = 0; i <= 4; i++) {
-    const y = yMin + ((top - yMin) * i) / 4;
+  const decimals = asPercent ? 0 : Math.max(0, -Math.floor(Math.log10(yStep) + 1e-9));
+  for (let y = yMin; y <= top + yStep / 2; y += yStep) {
     ctx.beginPath();
     ctx.moveTo(margin.left, py(y));
     ctx.lineTo(width - margin.right, py(y));
     ctx.stroke();
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    ctx.fillText(asPercent ? `${Math.round(y * 100)}%` : y.toFixed(top < 1 ? 2 : 1), margin.left - 6, py(y));
+    ctx.fillText(asPercent ? `${Math.round(y * 100)}%` : y.toFixed(decimals), margin.left - 6, py(y));
+  }
+  ctx.textBaseline = "top";
+  const xStep = niceStep(xMax / 4);
+  for (let x = 0; x <= xMax; x += xStep) {
+    ctx.textAlign = px(x) > width - margin.right - 20 ? "right" : "center";
+    ctx.fillText(count(x), px(x), height - margin.bottom + 6);
   }
   ctx.textAlign = "center";
-  ctx.textBaseline = "top";
-  for (let i = 0; i <= 4; i++) {
-    const x = (xMax * i) / 4;
-    ctx.fillText(count(Math.round(x)), px(x), height - margin.bottom + 6);
-  }
   ctx.fillText("training images", margin.left + plotW / 2, height - 13);
 
   if (guide !== null) {
@@ -753,9 +753,11 @@ function drawChart(canvas, series, { yMin = 0, yMax = null, guide = null, percen
   }
 }
 
-function niceCeiling(value) {
-  const step = 10 ** Math.floor(Math.log10(value));
-  return Math.ceil(value / step) * step;
+// niceStep returns the smallest of 1, 2, 2.5 or 5 times a power of ten that
+// is at least value, for axis ticks.
+function niceStep(value) {
+  const power = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 2.5, 5, 10].map((m) => m * power).find((step) => step >= value * (1 - 1e-9));
 }
 
 function percent(x) {

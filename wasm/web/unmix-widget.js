@@ -20,6 +20,7 @@
 
 import { UnmixClient } from "./unmix-client.js";
 import { draw, imageFromFile, loadSample, mix } from "./unmix-image.js";
+import { trainedPreset } from "./unmix-trainer-store.js";
 
 const GROUP_SIZE = 5;
 const THUMB = 40; // CSS pixels of a picker thumbnail
@@ -166,6 +167,9 @@ class UnmixDemo extends HTMLElement {
     const base = this.getAttribute("base") || new URL(".", import.meta.url).href;
     this.#client = await UnmixClient.create(base);
     const manifest = this.#client.manifest;
+    // Weights trained on the trainer page join the presets; the trainer's
+    // link to this page asks for them.
+    const trained = await trainedPreset(manifest, this.#client.url("."));
 
     this.#sample = await loadSample(this.#client.url(manifest.samples.sprite), this.#client.url(manifest.samples.index));
     this.#renderPickers();
@@ -178,7 +182,7 @@ class UnmixDemo extends HTMLElement {
       this.randomPair();
     }
 
-    await this.#loadPreset(this.getAttribute("preset") || "");
+    await this.#loadPreset(trained || this.getAttribute("preset") || "");
     this.dispatchEvent(new CustomEvent("unmix-ready", { bubbles: true, composed: true }));
   }
 

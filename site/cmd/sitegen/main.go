@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := flags.String("out", "site/public", "publish folder; emptied first if it holds an earlier build")
 	models := flags.String("models", "shared/models", "folder with one subfolder per trained preset")
 	wasm := flags.String("wasm", "build/unmix.wasm", "the GOOS=js GOARCH=wasm build of ./wasm")
-	trainerWasm := flags.String("trainer-wasm", "build/trainer.wasm", "the GOOS=js GOARCH=wasm build of ./wasm/trainer; empty leaves the trainer out")
+	trainerWasm := flags.String("trainer-wasm", defaultTrainerWasm, "the GOOS=js GOARCH=wasm build of ./wasm/trainer; empty leaves the trainer out (default: "+defaultTrainerWasm+" when it exists)")
 	wasmExec := flags.String("wasm-exec", "", "wasm_exec.js of the Go release that built -wasm (default: $(go env GOROOT)/lib/wasm/wasm_exec.js)")
 	siteURL := flags.String("site-url", os.Getenv("URL"), "absolute URL the site is published at, for the embed snippets (default: $URL, which Netlify sets)")
 	preset := flags.String("preset", "", `preset the demo loads (default: "slim" if trained, else the smallest)`)
@@ -64,6 +64,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	if *trainerWasm == defaultTrainerWasm && !flagSet(flags, "trainer-wasm") {
+		if _, err := os.Stat(defaultTrainerWasm); err != nil {
+			logger.Warn("leaving the trainer out: build it with GOOS=js GOARCH=wasm go build -o "+defaultTrainerWasm+" ./wasm/trainer", "error", err)
+			*trainerWasm = ""
+		}
+	}
 	if *wasmExec == "" {
 		goroot, err := goEnv(ctx, "GOROOT")
 		if err != nil {
@@ -90,4 +96,14 @@ func goEnv(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("running go env %s: %w: pass -wasm-exec instead", name, err)
 	}
 	return strings.TrimSpace(string(output)), nil
+}
+
+// defaultTrainerWasm is the path the Makefile builds the trainer program to.
+const defaultTrainerWasm = "build/trainer.wasm"
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(flags *flag.FlagSet, name string) bool {
+	set := false
+	flags.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -52,7 +52,7 @@ type TrainerPoint struct {
 	AccuracyB float64 `json:"accuracy_b"`
 }
 
-// TrainerSnapshot is what the element shows at one moment.
+// TrainerSnapshot is the element's state, history and plots at one moment.
 type TrainerSnapshot struct {
 	State    string           `json:"state"`
 	Error    string           `json:"error"`
