@@ -26,10 +26,12 @@ const (
 //
 // The model keeps exponential moving averages (momentum 0.99) of each batch
 // normalization's mean and variance for inference. They trail the weights
-// by a few hundred steps, which is longer than most browser runs: after
-// 2000 images the inference-mode accuracy stayed near chance while the
-// training batches scored 30%. Recomputing the averages at the current
-// weights, as GoMLX's batchnorm.UpdateAverages does, removes the lag.
+// by a few hundred steps, which is longer than most browser runs. In a run
+// of a three-block network (8, 16 and 32 filters, batch 32) on the training
+// sample, inference-mode validation accuracy was 17% (head A) and 27% (head
+// B) after 4000 images, while training batches scored 29% and 39%.
+// Recomputing the averages at the current weights, as GoMLX's
+// batchnorm.UpdateAverages does, gave 40% and 42%.
 type calibrator struct {
 	cfg    model.Config
 	ctx    *context.Context

@@ -5,7 +5,7 @@
 // 127.0.0.1, drives the trainer page as a visitor would, and prints a
 // Markdown section with the machine and the command.
 //
-//	go run ./site/cmd/trainerbench -presets micro,tiny,slim -speed-time 90s -preset micro -checkpoints 1m,5m,15m
+//	go run ./site/cmd/trainerbench -presets tiny,slim -speed-time 90s -preset tiny -checkpoints 1m,5m,15m
 package main
 
 import (
@@ -58,6 +58,7 @@ type config struct {
 	learningRate float64
 	evaluate     bool
 	screenshot   string
+	weightsOut   string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -116,14 +117,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
 	flags.StringVar(&cfg.models, "models", "shared/models", "folder with one subfolder per trained preset")
 	flags.StringVar(&cfg.chromium, "chromium", browser.DefaultChromium, "Chromium binary")
-	speedPresets := flags.String("presets", "micro,tiny,slim", "comma-separated presets to measure images per second of; empty skips")
+	speedPresets := flags.String("presets", "tiny,slim", "comma-separated presets to measure images per second of; empty skips")
 	flags.DurationVar(&cfg.speedTime, "speed-time", 90*time.Second, "training time of each speed measurement")
-	flags.StringVar(&cfg.preset, "preset", "micro", "preset of the accuracy run")
+	flags.StringVar(&cfg.preset, "preset", "tiny", "preset of the accuracy run")
 	checkpoints := flags.String("checkpoints", "1m,5m,15m", "comma-separated training times at which the accuracy run is scored; empty skips it")
 	flags.IntVar(&cfg.batch, "batch", 32, "batch size")
 	flags.Float64Var(&cfg.learningRate, "lr", 0.002, "learning rate")
 	flags.BoolVar(&cfg.evaluate, "evaluate", true, "also run the evaluation protocol on the test sample at each checkpoint")
 	flags.StringVar(&cfg.screenshot, "screenshot", "", "PNG file for a screenshot of the trainer at the end of the accuracy run")
+	flags.StringVar(&cfg.weightsOut, "weights-out", "", ".unmixw file for the weights at the end of the accuracy run, for unmix eval --weights")
 	flags.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		flags.PrintDefaults()
@@ -337,6 +339,16 @@ func measureAccuracy(ctx context.Context, execPath, profile, pageURL string, cfg
 			return nil, "", err
 		}
 		logger.Info("wrote", "path", cfg.screenshot)
+	}
+	if cfg.weightsOut != "" {
+		weights, err := trainer.Weights()
+		if err != nil {
+			return nil, "", err
+		}
+		if err := os.WriteFile(cfg.weightsOut, weights, 0o644); err != nil {
+			return nil, "", err
+		}
+		logger.Info("wrote", "path", cfg.weightsOut, "bytes", len(weights))
 	}
 	return results, userAgent, nil
 }

@@ -182,3 +182,17 @@ func (t Trainer) Evaluate() (Evaluation, error) {
 	err := t.eval(TrainerElementJS+`.evaluate().then(() => `+TrainerElementJS+`.lastEvaluation)`, &e)
 	return e, err
 }
+
+// Weights returns the bytes of the .unmixw file that Download weights
+// saves.
+func (t Trainer) Weights() ([]byte, error) {
+	var values []byte
+	var numbers []int
+	if err := t.eval(TrainerElementJS+`.weights().then((bytes) => Array.from(bytes))`, &numbers); err != nil {
+		return nil, err
+	}
+	for _, n := range numbers {
+		values = append(values, byte(n))
+	}
+	return values, nil
+}
