@@ -51,6 +51,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 
 type shippedModel struct {
 	preset  string
+	folder  string
 	eval    app.EvalReport
 	train   *app.TrainSummary
 	history *plot.History
@@ -89,7 +90,13 @@ func writeModel(b *bytes.Buffer, m shippedModel) {
 		fmt.Fprintf(b, "- backend: %s (%s)\n", t.Backend, t.Device)
 		fmt.Fprintf(b, "- machine: %s\n", t.Machine)
 		fmt.Fprintf(b, "- %d epochs, %d mixtures seen, %.1f mixtures/s while training\n", t.EpochsDone, t.Images, t.ImagesPerSecond)
-		fmt.Fprintf(b, "- wall time %.1f min (training steps alone %.1f min); stopped: %s\n", t.WallSeconds/60, t.TrainSeconds/60, orNone(t.Stopped))
+		if t.WallSeconds >= t.TrainSeconds {
+			fmt.Fprintf(b, "- wall time %.1f min (training steps alone %.1f min); stopped: %s\n", t.WallSeconds/60, t.TrainSeconds/60, orNone(t.Stopped))
+		} else {
+			// Runs resumed from checkpoints written before wall time was
+			// recorded count only the resumed part.
+			fmt.Fprintf(b, "- training steps %.1f min; wall time recorded for the resumed part only, %.1f min; stopped: %s\n", t.TrainSeconds/60, t.WallSeconds/60, orNone(t.Stopped))
+		}
 		fmt.Fprintf(b, "- best epoch %d, validation loss %.4f (sum of both heads' cross-entropy)\n", t.BestEpoch, t.BestValLoss)
 		fmt.Fprintf(b, "- recipe: batch %d, %d steps an epoch, AdamW lr %g, weight decay %g, plateau factor %g after %d epochs, early stopping after %d\n",
 			t.Recipe.BatchSize, t.Recipe.StepsPerEpoch, t.Recipe.LearningRate, t.Recipe.WeightDecay, t.Recipe.LRFactor, t.Recipe.LRPatience, t.Recipe.Patience)
@@ -97,8 +104,12 @@ func writeModel(b *bytes.Buffer, m shippedModel) {
 	}
 	if h := m.history; h != nil && len(h.Epochs) > 0 {
 		last := h.Epochs[len(h.Epochs)-1]
-		fmt.Fprintf(b, "Last epoch (%d): validation accuracy %.4f / %.4f, learning rate %g. Curves: [history.png](../shared/models/%s/history.png).\n\n",
+		fmt.Fprintf(b, "Last epoch (%d): validation accuracy %.4f / %.4f, learning rate %.3g. Curves: [history.png](../shared/models/%s/history.png).\n\n",
 			last.Epoch, last.ValAccuracyA, last.ValAccuracyB, last.LearningRate, m.preset)
+	}
+	if notes, err := os.ReadFile(filepath.Join(m.folder, "NOTES.md")); err == nil {
+		b.Write(bytes.TrimSpace(notes))
+		b.WriteString("\n\n")
 	}
 	e := m.eval
 	r := e.Result
@@ -134,8 +145,8 @@ func readModels(dir string) ([]shippedModel, error) {
 		if !entry.IsDir() {
 			continue
 		}
-		m := shippedModel{preset: entry.Name()}
 		folder := filepath.Join(dir, entry.Name())
+		m := shippedModel{preset: entry.Name(), folder: folder}
 		if err := readJSON(filepath.Join(folder, "eval.json"), &m.eval); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // a folder without an evaluation is not a shipped model

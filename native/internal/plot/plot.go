@@ -31,6 +31,10 @@ func writePNG(path string, canvas *vgimg.Canvas) error {
 	if err != nil {
 		return fmt.Errorf("plot: write %s: %w", path, err)
 	}
+	// CreateTemp makes the file private (0600); plots are meant to be published.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
