@@ -162,6 +162,7 @@ func TestRunRejectsBadFlagValues(t *testing.T) {
 		{"learning rate factor of one", []string{"train", "--lr-factor", "1"}, "--lr-factor 1"},
 		{"validation fraction of one", []string{"train", "--val-fraction", "1"}, "--val-fraction 1"},
 		{"zero validation mixtures", []string{"train", "--val-mixtures", "0"}, "--val-mixtures 0"},
+		{"negative calibration mixtures", []string{"train", "--bn-calibration", "-1"}, "--bn-calibration -1"},
 		{"unknown train preset", []string{"train", "--preset", "huge"}, `unknown preset "huge"`},
 		{"unknown eval preset", []string{"eval", "--preset", "huge"}, `"huge"`},
 		{"zero eval rounds", []string{"eval", "--rounds", "0"}, "--rounds 0"},

@@ -3,8 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -25,13 +25,16 @@ const (
 	weightsName    = "weights.unmixw"
 	historyJSON    = "history.json"
 	historyPNG     = "history.png"
+	summaryName    = "train.json"
 )
 
 // trainArgs returns a `train` command line for the tiny preset on the pure-Go
-// backend, sized to run in seconds: 2 steps of 8 mixtures per epoch.
+// backend, sized to run in seconds: 2 steps of 8 mixtures per epoch, and
+// batch-norm averages recomputed over 16 mixtures before each validation.
 func trainArgs(dataDir, outDir string, epochs string, extra ...string) []string {
 	args := []string{"train", "--backend", "go", "--preset", "tiny", "--data-dir", dataDir, "--out", outDir,
-		"--steps-per-epoch", "2", "--epochs", epochs, "--batch", "8", "--val-mixtures", "16", "--no-progress"}
+		"--steps-per-epoch", "2", "--epochs", epochs, "--batch", "8", "--val-mixtures", "16", "--bn-calibration", "16",
+		"--no-progress"}
 	return append(args, extra...)
 }
 
@@ -101,7 +104,7 @@ func epochNumbers(h plot.History) []int {
 func TestTrainWritesRunFiles(t *testing.T) {
 	dir := trainedRun(t)
 
-	for _, name := range []string{checkpointName, bestName, weightsName, historyJSON, historyPNG} {
+	for _, name := range []string{checkpointName, bestName, weightsName, historyJSON, historyPNG, summaryName} {
 		info, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			t.Errorf("train did not write %s: %v", name, err)
@@ -138,6 +141,16 @@ func TestTrainWritesRunFiles(t *testing.T) {
 		// The trainer stores the learning rate as a float32.
 		if float32(e.LearningRate) != float32(model.DefaultLearningRate) {
 			t.Errorf("epoch %d: learning rate %g, want %g", e.Epoch, e.LearningRate, model.DefaultLearningRate)
+		}
+	}
+
+	if data, err := os.ReadFile(filepath.Join(dir, summaryName)); err == nil {
+		var summary app.TrainSummary
+		if err := json.Unmarshal(data, &summary); err != nil {
+			t.Errorf("%s: %v", summaryName, err)
+		}
+		if summary.Preset != "tiny" || summary.EpochsDone != 2 || summary.Images != 32 {
+			t.Errorf("%s: preset %q, %d epochs, %d mixtures, want tiny, 2 and 32", summaryName, summary.Preset, summary.EpochsDone, summary.Images)
 		}
 	}
 
