@@ -128,3 +128,16 @@ test-wasm: ## wasm tests under Node with Go's go_js_wasm_exec
 
 .PHONY: test
 test: vet templ-check test-go test-wasm ## every test: vet, templ freshness, Go (headless Chromium included), wasm under Node
+
+# Benchmarks of each preset's training and inference speed and peak memory,
+# on XLA CPU and on simplego. simplego runs one timed iteration per case
+# because a reference step takes tens of seconds there.
+BENCH_OUT ?= docs/bench-native.txt
+BENCH_TIME_XLA ?= 3x
+BENCH_TIME_GO ?= 1x
+
+.PHONY: bench
+bench: ## benchmark training and inference of every preset into docs/bench-native.txt (about 5 minutes on 2 cores)
+	{ $(GO) test ./native/bench -run '^$$' -bench '/xla-cpu/' -benchtime $(BENCH_TIME_XLA) -timeout 30m; \
+	  $(GO) test ./native/bench -run '^$$' -bench '/go/' -benchtime $(BENCH_TIME_GO) -timeout 30m; \
+	} 2>&1 | grep --line-buffered -v '^SimpleGo backend: parallelism set' | tee $(BENCH_OUT)
