@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -140,6 +142,7 @@ func loadModel(dir string) (Model, bool, error) {
 	case err != nil:
 		return m, false, err
 	case ok:
+		eval.Command, eval.Device = withoutLocalPaths(eval.Command), withoutLocalPaths(eval.Device)
 		m.Eval = &eval
 	}
 
@@ -148,6 +151,7 @@ func loadModel(dir string) (Model, bool, error) {
 	case err != nil:
 		return m, false, err
 	case ok:
+		training.Command, training.Device = withoutLocalPaths(training.Command), withoutLocalPaths(training.Device)
 		m.Training = &training
 	}
 
@@ -203,4 +207,19 @@ func (m Model) Title() string {
 		return ""
 	}
 	return strings.ToUpper(m.Preset[:1]) + m.Preset[1:]
+}
+
+// absolutePath matches an absolute file path inside a command line or a
+// device description, such as the data folder or the PJRT plugin file.
+// The path starts a word: it follows the start, a space, "(", "=" or a quote.
+var absolutePath = regexp.MustCompile(`(^|[\s(="'])(/[^\s()"',]+)`)
+
+// withoutLocalPaths shortens absolute paths of the machine that trained or
+// evaluated a model to their last element, so the published page does not
+// show that machine's folder layout.
+func withoutLocalPaths(text string) string {
+	return absolutePath.ReplaceAllStringFunc(text, func(match string) string {
+		at := strings.IndexByte(match, '/')
+		return match[:at] + path.Base(match[at:])
+	})
 }

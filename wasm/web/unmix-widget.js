@@ -157,6 +157,9 @@ class UnmixDemo extends HTMLElement {
     const pick = (first) => [first + Math.floor(Math.random() * GROUP_SIZE), Math.floor(Math.random() * perClass)];
     const [labelA, tileA] = pick(0);
     const [labelB, tileB] = pick(GROUP_SIZE);
+    // Show the classes just picked in the pickers, so the chosen thumbnails are visible.
+    this.#pickerClass = { a: labelA, b: labelB };
+    this.#renderPickers();
     this.selectSample(labelA, tileA);
     this.selectSample(labelB, tileB);
   }
