@@ -142,7 +142,7 @@ func loadModel(dir string) (Model, bool, error) {
 	case err != nil:
 		return m, false, err
 	case ok:
-		eval.Command, eval.Device = withoutLocalPaths(eval.Command), withoutLocalPaths(eval.Device)
+		eval.Command, eval.Device = WithoutLocalPaths(eval.Command), WithoutLocalPaths(eval.Device)
 		m.Eval = &eval
 	}
 
@@ -151,7 +151,7 @@ func loadModel(dir string) (Model, bool, error) {
 	case err != nil:
 		return m, false, err
 	case ok:
-		training.Command, training.Device = withoutLocalPaths(training.Command), withoutLocalPaths(training.Device)
+		training.Command, training.Device = WithoutLocalPaths(training.Command), WithoutLocalPaths(training.Device)
 		m.Training = &training
 	}
 
@@ -214,10 +214,10 @@ func (m Model) Title() string {
 // The path starts a word: it follows the start, a space, "(", "=" or a quote.
 var absolutePath = regexp.MustCompile(`(^|[\s(="'])(/[^\s()"',]+)`)
 
-// withoutLocalPaths shortens absolute paths of the machine that trained or
+// WithoutLocalPaths shortens absolute paths of the machine that trained or
 // evaluated a model to their last element, so the published page does not
 // show that machine's folder layout.
-func withoutLocalPaths(text string) string {
+func WithoutLocalPaths(text string) string {
 	return absolutePath.ReplaceAllStringFunc(text, func(match string) string {
 		at := strings.IndexByte(match, '/')
 		return match[:at] + path.Base(match[at:])

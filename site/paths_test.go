@@ -10,8 +10,8 @@ func TestWithoutLocalPaths(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := withoutLocalPaths(tt.in); got != tt.want {
-			t.Errorf("withoutLocalPaths(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := WithoutLocalPaths(tt.in); got != tt.want {
+			t.Errorf("WithoutLocalPaths(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/unmix/unmix/native/internal/app"
 	"github.com/unmix/unmix/native/internal/plot"
+	"github.com/unmix/unmix/site"
 )
 
 func main() {
@@ -86,8 +87,8 @@ func writeModel(b *bytes.Buffer, m shippedModel) {
 	fmt.Fprintf(b, "\n## %s\n\n", m.preset)
 	if t := m.train; t != nil {
 		b.WriteString("Training:\n\n")
-		fmt.Fprintf(b, "- command: `%s`\n", t.Command)
-		fmt.Fprintf(b, "- backend: %s (%s)\n", t.Backend, t.Device)
+		fmt.Fprintf(b, "- command: `%s`\n", site.WithoutLocalPaths(t.Command))
+		fmt.Fprintf(b, "- backend: %s (%s)\n", t.Backend, site.WithoutLocalPaths(t.Device))
 		fmt.Fprintf(b, "- machine: %s\n", t.Machine)
 		fmt.Fprintf(b, "- %d epochs, %d mixtures seen, %.1f mixtures/s while training\n", t.EpochsDone, t.Images, t.ImagesPerSecond)
 		if t.WallSeconds >= t.TrainSeconds {
@@ -114,8 +115,8 @@ func writeModel(b *bytes.Buffer, m shippedModel) {
 	e := m.eval
 	r := e.Result
 	b.WriteString("Evaluation:\n\n")
-	fmt.Fprintf(b, "- command: `%s`\n", e.Command)
-	fmt.Fprintf(b, "- backend: %s (%s), %.0f mixtures/s, %.1f s\n", e.Backend, e.Device, e.ImagesPerSecond, e.Seconds)
+	fmt.Fprintf(b, "- command: `%s`\n", site.WithoutLocalPaths(e.Command))
+	fmt.Fprintf(b, "- backend: %s (%s), %.0f mixtures/s, %.1f s\n", e.Backend, site.WithoutLocalPaths(e.Device), e.ImagesPerSecond, e.Seconds)
 	fmt.Fprintf(b, "- machine: %s\n", e.Machine)
 	fmt.Fprintf(b, "- weights: %d bytes, SHA-256 %s\n", e.WeightsBytes, e.WeightsSHA256)
 	fmt.Fprintf(b, "- %d rounds of %d mixtures, seed %d: mean %.4f ± %.4f; head A %.4f ± %.4f; head B %.4f ± %.4f\n",
