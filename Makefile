@@ -88,16 +88,19 @@ results-doc: ## regenerate docs/results.md from shared/models/*/{eval,train,hist
 	$(GO) run ./native/cmd/resultsdoc -models shared/models -out docs/results.md
 
 .PHONY: wasm
-wasm: ## build the browser program into build/unmix.wasm (no cgo)
+wasm: ## build the browser programs: build/unmix.wasm (demo) and build/trainer.wasm (trainer), no cgo
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o build/unmix.wasm ./wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o build/trainer.wasm ./wasm/trainer
 
 .PHONY: site
 site: wasm ## render the static site into site/public with the shipped weights
-	$(GO) run ./site/cmd/sitegen -out site/public -wasm build/unmix.wasm
+	$(GO) run ./site/cmd/sitegen -out site/public -wasm build/unmix.wasm -trainer-wasm build/trainer.wasm
+
+ADDR ?= 127.0.0.1:8080
 
 .PHONY: serve
-serve: site ## render the site and serve it on http://127.0.0.1:8080
-	$(GO) run ./site/cmd/serve -dir site/public -addr 127.0.0.1:8080
+serve: site ## render the site and serve it on http://ADDR (default 127.0.0.1:8080)
+	$(GO) run ./site/cmd/serve -dir site/public -addr $(ADDR)
 
 .PHONY: samples
 samples: ## regenerate the demo's bundled CIFAR-10 test-image sample from DATA_DIR

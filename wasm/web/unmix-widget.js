@@ -56,7 +56,7 @@ canvas { width: 100%; aspect-ratio: 1; image-rendering: pixelated; border-radius
   font-size: 12px; height: 20px; }
 .head li .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .head li .track { height: 8px; background: #edf0f5; border-radius: 4px; overflow: hidden; }
-.head li .fill { height: 100%; width: 0; background: #a9b6cc; border-radius: 4px; transition: width .2s; }
+.head li .fill { display: block; height: 100%; width: 0; background: #a9b6cc; border-radius: 4px; transition: width .2s; }
 .head li.top .fill { background: var(--accent); }
 .head li.top .name { font-weight: 600; }
 .head li .pct { text-align: right; font-variant-numeric: tabular-nums; }
