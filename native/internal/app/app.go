@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/gomlx/gomlx/backends/xla"
 )
 
 // ErrUsage reports a command line that could not be parsed; the usage text
@@ -57,10 +59,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ErrUsage
 	}
 	// GoMLX downloads PJRT plugins from the network when it finds none;
-	// unmix never downloads anything the user did not ask for.
-	if os.Getenv("GOMLX_NO_AUTO_INSTALL") == "" {
-		os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
-	}
+	// unmix never downloads anything the user did not ask for. GoMLX reads
+	// GOMLX_NO_AUTO_INSTALL when its package initializes, so setting the
+	// variable here would be too late.
+	xla.EnableAutoInstall(false)
 	return cmd(ctx, args[1:], stdout, stderr)
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -124,10 +125,60 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.OutDir = filepath.Join("runs", cfg.Preset)
 	}
 	cfg.Args = args
+	if cfg.Resume {
+		if err := restoreRecipe(&cfg, fs); err != nil {
+			return err
+		}
+	}
 	if err := cfg.validate(); err != nil {
 		return err
 	}
 	return train(ctx, cfg, stdout, stderr)
+}
+
+// recipeFlags copies each recipe flag's value from one trainConfig to another.
+var recipeFlags = map[string]func(dst *trainConfig, src trainConfig){
+	"preset":          func(dst *trainConfig, src trainConfig) { dst.Preset = src.Preset },
+	"weight-decay":    func(dst *trainConfig, src trainConfig) { dst.WeightDecay = src.WeightDecay },
+	"batch":           func(dst *trainConfig, src trainConfig) { dst.BatchSize = src.BatchSize },
+	"steps-per-epoch": func(dst *trainConfig, src trainConfig) { dst.StepsPerEpoch = src.StepsPerEpoch },
+	"epochs":          func(dst *trainConfig, src trainConfig) { dst.Epochs = src.Epochs },
+	"patience":        func(dst *trainConfig, src trainConfig) { dst.Patience = src.Patience },
+	"restore-best":    func(dst *trainConfig, src trainConfig) { dst.RestoreBest = src.RestoreBest },
+	"lr-factor":       func(dst *trainConfig, src trainConfig) { dst.LRFactor = src.LRFactor },
+	"lr-patience":     func(dst *trainConfig, src trainConfig) { dst.LRPatience = src.LRPatience },
+	"min-lr":          func(dst *trainConfig, src trainConfig) { dst.MinLR = src.MinLR },
+	"val-fraction":    func(dst *trainConfig, src trainConfig) { dst.ValFraction = src.ValFraction },
+	"val-mixtures":    func(dst *trainConfig, src trainConfig) { dst.ValMixtures = src.ValMixtures },
+	"bn-calibration":  func(dst *trainConfig, src trainConfig) { dst.Calibration = src.Calibration },
+	"seed":            func(dst *trainConfig, src trainConfig) { dst.Seed = src.Seed },
+}
+
+// restoreRecipe takes every recipe flag that the command line does not set
+// from the checkpoint being resumed, so `--resume --out DIR` continues the
+// run as it was started. The learning rate always comes from the checkpoint.
+func restoreRecipe(cfg *trainConfig, fs *flag.FlagSet) error {
+	path := filepath.Join(cfg.OutDir, checkpointFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("train: --resume: %w: start a new run without --resume", err)
+	}
+	checkpoint, err := model.DecodeWeights(data)
+	if err != nil {
+		return fmt.Errorf("train: --resume: %s: %w", path, err)
+	}
+	var state runState
+	if err := json.Unmarshal(checkpoint.State, &state); err != nil {
+		return fmt.Errorf("train: --resume: %s has no valid run state: %w", path, err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, copyFlag := range recipeFlags {
+		if !set[name] {
+			copyFlag(cfg, state.Recipe)
+		}
+	}
+	return nil
 }
 
 func (cfg trainConfig) validate() error {
@@ -192,8 +243,10 @@ func train(ctx context.Context, cfg trainConfig, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		if record.Steps == 0 {
-			break // stopped before the first step of an epoch
+		if record.Steps == 0 || ctx.Err() != nil {
+			// Interrupted: the epoch in progress is dropped, so --resume
+			// reruns it whole from the last checkpoint.
+			break
 		}
 		if err := recalibrate(trainer, trainA, trainB, cfg, epoch); err != nil {
 			return err
@@ -252,7 +305,8 @@ func train(ctx context.Context, cfg trainConfig, stdout, stderr io.Writer) error
 		if state.EpochsDone == 0 {
 			return fmt.Errorf("train: interrupted before the first epoch ended, so no checkpoint was written: start the run again: %w", ctx.Err())
 		}
-		return fmt.Errorf("train: interrupted; resume with --resume --out %s: %w", cfg.OutDir, ctx.Err())
+		return fmt.Errorf("train: interrupted; epochs up to %d are saved: continue with --resume --out %s (the recipe flags are read from the checkpoint): %w",
+			state.EpochsDone, cfg.OutDir, ctx.Err())
 	}
 	return finishRun(trainer, state, cfg, backend, stdout)
 }
