@@ -115,9 +115,9 @@ type Session struct {
 	labelsA, labelsB []int32
 	val              *valSet
 
-	// calibration holds fixed training mixtures for recomputing the
-	// batch-normalization averages; calibrated is the step they were last
-	// recomputed at, -1 for never.
+	// calibration contains fixed training mixtures for recomputing the
+	// batch-normalization averages. calibrated is the step they were last
+	// recomputed at, or -1 before the first time.
 	calibration [][]float32
 	calibrator  *calibrator
 	calibrated  int64
