@@ -144,3 +144,12 @@ bench: ## benchmark training and inference of every preset into docs/bench-nativ
 	{ $(GO) test ./native/bench -run '^$$' -bench '/xla-cpu/' -benchtime $(BENCH_TIME_XLA) -timeout 30m; \
 	  $(GO) test ./native/bench -run '^$$' -bench '/go/' -benchtime $(BENCH_TIME_GO) -timeout 30m; \
 	} 2>&1 | grep --line-buffered -v '^SimpleGo backend: parallelism set' | tee $(BENCH_OUT)
+
+.PHONY: trainsample
+trainsample: ## regenerate the trainer's CIFAR-10 training sample from DATA_DIR
+	$(GO) run ./site/cmd/trainsamplegen -data $(DATA_DIR) -out site/static/trainsample
+
+.PHONY: measure-trainer
+measure-trainer: ## browser training speed and accuracy after 1, 5 and 15 minutes in headless Chromium (about 25 min)
+	$(GO) run ./site/cmd/trainerbench -presets tiny,slim -speed-time 90s -preset tiny -checkpoints 1m,5m,15m \
+		-screenshot docs/screenshots/trainer-training.png -weights-out build/browser-tiny.unmixw
