@@ -73,12 +73,18 @@ func Build(test *cifar.Dataset, source string, perClass int) (*Sample, error) {
 		}
 	}
 
+	return &Sample{Index: index, Sprite: DrawSprite(test, index.TestIndex, perClass)}, nil
+}
+
+// DrawSprite draws records of d into one image: records[c][j] becomes the
+// 32x32 tile in column j and row c, so class c fills row c.
+func DrawSprite(d *cifar.Dataset, records [][]int, perClass int) *image.NRGBA {
 	size := cifar.ImageSize
-	sprite := image.NewNRGBA(image.Rect(0, 0, perClass*size, cifar.NumClasses*size))
+	sprite := image.NewNRGBA(image.Rect(0, 0, perClass*size, len(records)*size))
 	const plane = cifar.ImageSize * cifar.ImageSize
-	for c, picked := range index.TestIndex {
-		for j, record := range picked {
-			pixels := test.Image(record)
+	for c, row := range records {
+		for j, record := range row {
+			pixels := d.Image(record)
 			for p := range plane {
 				sprite.SetNRGBA(j*size+p%size, c*size+p/size, color.NRGBA{
 					R: pixels[p], G: pixels[plane+p], B: pixels[2*plane+p], A: 255,
@@ -86,17 +92,23 @@ func Build(test *cifar.Dataset, source string, perClass int) (*Sample, error) {
 			}
 		}
 	}
-	return &Sample{Index: index, Sprite: sprite}, nil
+	return sprite
 }
 
 // Encode returns the sprite as PNG bytes and the index as indented JSON.
 func (s *Sample) Encode() (spritePNG, indexJSON []byte, err error) {
+	return EncodeSprite(s.Sprite, s.Index)
+}
+
+// EncodeSprite returns sprite as a maximally compressed PNG and index as
+// indented JSON, the two files of a bundled sample.
+func EncodeSprite(sprite image.Image, index any) (spritePNG, indexJSON []byte, err error) {
 	var buf bytes.Buffer
 	encoder := png.Encoder{CompressionLevel: png.BestCompression}
-	if err := encoder.Encode(&buf, s.Sprite); err != nil {
+	if err := encoder.Encode(&buf, sprite); err != nil {
 		return nil, nil, fmt.Errorf("samples: encoding the sprite: %w", err)
 	}
-	indexJSON, err = json.MarshalIndent(s.Index, "", "  ")
+	indexJSON, err = json.MarshalIndent(index, "", "  ")
 	if err != nil {
 		return nil, nil, fmt.Errorf("samples: encoding the index: %w", err)
 	}

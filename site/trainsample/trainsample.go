@@ -17,6 +17,7 @@ import (
 	"image/png"
 
 	"github.com/unmix/unmix/shared/cifar"
+	"github.com/unmix/unmix/site/samples"
 )
 
 // File names of the sprite and its index inside the sample folder.
@@ -82,34 +83,12 @@ func Build(train *cifar.Dataset, source string, perClass int) (*Sample, error) {
 		}
 	}
 
-	size := cifar.ImageSize
-	sprite := image.NewNRGBA(image.Rect(0, 0, perClass*size, cifar.NumClasses*size))
-	const plane = cifar.ImageSize * cifar.ImageSize
-	for c, records := range index.Records {
-		for j, record := range records {
-			pixels := train.Image(record)
-			for p := range plane {
-				sprite.SetNRGBA(j*size+p%size, c*size+p/size, color.NRGBA{
-					R: pixels[p], G: pixels[plane+p], B: pixels[2*plane+p], A: 255,
-				})
-			}
-		}
-	}
-	return &Sample{Index: index, Sprite: sprite}, nil
+	return &Sample{Index: index, Sprite: samples.DrawSprite(train, index.Records, perClass)}, nil
 }
 
 // Encode returns the sprite as PNG bytes and the index as indented JSON.
 func (s *Sample) Encode() (spritePNG, indexJSON []byte, err error) {
-	var buf bytes.Buffer
-	encoder := png.Encoder{CompressionLevel: png.BestCompression}
-	if err := encoder.Encode(&buf, s.Sprite); err != nil {
-		return nil, nil, fmt.Errorf("trainsample: encoding the sprite: %w", err)
-	}
-	indexJSON, err = json.MarshalIndent(s.Index, "", "  ")
-	if err != nil {
-		return nil, nil, fmt.Errorf("trainsample: encoding the index: %w", err)
-	}
-	return buf.Bytes(), append(indexJSON, '\n'), nil
+	return samples.EncodeSprite(s.Sprite, s.Index)
 }
 
 // Decode reads a sprite and its index and returns the images as a Dataset
