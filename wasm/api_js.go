@@ -80,7 +80,7 @@ func (s *service) load(args []safejs.Value) (any, error) {
 //
 //	predict(imageA, imageB, ratio = 0.5) -> Promise<result>
 //
-// ratio is the weight of imageA: the model sees ratio*A + (1-ratio)*B.
+// ratio is the weight of imageA: the model input is ratio*A + (1-ratio)*B.
 func (s *service) predict(args []safejs.Value) (any, error) {
 	if len(args) < 2 || len(args) > 3 {
 		return nil, fmt.Errorf("predict: got %d arguments, want imageA, imageB and an optional ratio", len(args))

@@ -17,7 +17,7 @@ import (
 // inference-mode network can score at chance while the training loss falls.
 // Like GoMLX's batchnorm.UpdateAverages, it makes two passes: the first
 // normalizes with batch statistics while averaging them, the second with the
-// fresh averages, so each layer sees inputs as inference produces them.
+// fresh averages, so each layer gets its inputs as inference produces them.
 func (t *Trainer) RecalibrateBatchNorm(images []float32, n, batch int) error {
 	if _, err := imagesTensor(images, n); err != nil {
 		return err

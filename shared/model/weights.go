@@ -30,6 +30,23 @@ const WeightsExtension = ".unmixw"
 // random number state); an exported weights file holds only this scope.
 const ModelScope = "/model"
 
+// InModelScope reports whether a variable scope is ModelScope or below it.
+func InModelScope(scope string) bool {
+	return scope == ModelScope || strings.HasPrefix(scope, ModelScope+"/")
+}
+
+// ModelOnly returns a copy of f with only the network's variables (scope
+// /model) and no training state: the file inference needs.
+func (f *WeightsFile) ModelOnly() *WeightsFile {
+	exported := &WeightsFile{Config: f.Config}
+	for _, v := range f.Variables {
+		if InModelScope(v.Scope) {
+			exported.Variables = append(exported.Variables, v)
+		}
+	}
+	return exported
+}
+
 // maxHeaderBytes bounds the JSON header so a corrupt length cannot allocate
 // gigabytes.
 const maxHeaderBytes = 16 << 20
@@ -80,7 +97,7 @@ func WeightsFromContext(ctx *context.Context, cfg Config, modelOnly bool) (*Weig
 		if err != nil {
 			return
 		}
-		if modelOnly && v.Scope() != ModelScope && !strings.HasPrefix(v.Scope(), ModelScope+"/") {
+		if modelOnly && !InModelScope(v.Scope()) {
 			return
 		}
 		value, valueErr := v.Value()
@@ -207,7 +224,7 @@ func DecodeWeights(data []byte) (*WeightsFile, error) {
 	}
 	payload := body[prefix+headerLength:]
 	if int64(len(payload)) != header.DataBytes {
-		return nil, fmt.Errorf("weights: data section is %d bytes, header says %d: the file is corrupt, export it again", len(payload), header.DataBytes)
+		return nil, fmt.Errorf("weights: data section is %d bytes, header records %d: the file is corrupt, export it again", len(payload), header.DataBytes)
 	}
 	file := &WeightsFile{Config: header.Config, State: header.State}
 	for _, v := range header.Variables {
@@ -288,7 +305,7 @@ func (f *WeightsFile) CheckMatches(cfg Config) error {
 	got, _ := json.Marshal(f.Config)
 	want, _ := json.Marshal(cfg)
 	if !bytes.Equal(got, want) {
-		return fmt.Errorf("weights: file holds preset %q %s, but the model is preset %q %s: load a file of preset %q or choose preset %q",
+		return fmt.Errorf("weights: file contains preset %q %s, but the model is preset %q %s: load a file of preset %q or choose preset %q",
 			f.Config.Preset, got, cfg.Preset, want, cfg.Preset, f.Config.Preset)
 	}
 	return nil

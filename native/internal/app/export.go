@@ -29,12 +29,7 @@ func runExport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("export: %s: %w", *from, err)
 	}
-	exported := &model.WeightsFile{Config: file.Config}
-	for _, v := range file.Variables {
-		if v.Scope == model.ModelScope || len(v.Scope) > len(model.ModelScope) && v.Scope[:len(model.ModelScope)+1] == model.ModelScope+"/" {
-			exported.Variables = append(exported.Variables, v)
-		}
-	}
+	exported := file.ModelOnly()
 	if len(exported.Variables) == 0 {
 		return fmt.Errorf("export: %s has no variables under %s: pass a checkpoint or weights file written by unmix train", *from, model.ModelScope)
 	}

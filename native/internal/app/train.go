@@ -467,7 +467,7 @@ func startOrResume(backend backends.Backend, cfg trainConfig, logger *slog.Logge
 	path := filepath.Join(cfg.OutDir, checkpointFile)
 	if !cfg.Resume {
 		if _, err := os.Stat(path); err == nil {
-			return nil, runState{}, fmt.Errorf("train: %s already holds a run: pass --resume to continue it, or choose another --out", cfg.OutDir)
+			return nil, runState{}, fmt.Errorf("train: %s already contains a run: pass --resume to continue it, or choose another --out", cfg.OutDir)
 		}
 		preset, _ := model.Preset(cfg.Preset)
 		trainer, err := model.NewTrainer(backend, preset, model.TrainOptions{LearningRate: cfg.LearningRate, WeightDecay: cfg.WeightDecay, Seed: cfg.Seed})
